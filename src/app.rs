@@ -1,0 +1,375 @@
+//! The commands: each turns parsed arguments into a resolved config, runs, and reports.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+
+use crate::audit;
+use crate::cli::{AuditArgs, CheckArgs, Cli, Command, ExplainArgs, InitArgs, InputArgs};
+use crate::config::{self, Config, DefinitionSource, PathOverrides};
+use crate::load::csvfile::CsvFile;
+use crate::rules::{self, Definition};
+
+/// Exit codes (SPEC "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// All went well.
+    Ok = 0,
+    /// `check` found a limit broken.
+    LimitBroken = 1,
+    /// Bad usage, config or input.
+    BadInput = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Whether an error is a closed output pipe (`handoff audit | head`), which is not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<Exit> {
+    match cli.command {
+        Command::Audit(a) => audit_cmd(&a),
+        Command::Check(a) => check_cmd(&a),
+        Command::Explain(a) => explain_cmd(&a),
+        Command::Validate(a) => validate_cmd(&a),
+        Command::Init(a) => init_cmd(&a),
+    }
+}
+
+/// The config file to read: `--config`, else `./handoff.toml`.
+fn config_path(input: &InputArgs) -> PathBuf {
+    input
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("handoff.toml"))
+}
+
+/// Read and resolve the config named by the arguments.
+pub fn load_config(input: &InputArgs) -> Result<Config> {
+    let overrides = PathOverrides {
+        marketing: input.marketing.clone(),
+        crm: input.crm.clone(),
+        activities: input.activities.clone(),
+        definition: input.definition.clone(),
+    };
+    config::load(&config_path(input), &overrides, input.as_of.as_deref())
+}
+
+/// Read the definition the config points at.
+pub fn load_definition(cfg: &Config) -> Result<Option<Definition>> {
+    Ok(match &cfg.definition {
+        None => None,
+        Some(DefinitionSource::File(p)) => Some(rules::load_file(p)?),
+        Some(DefinitionSource::Inline(raw, file)) => {
+            let text = std::fs::read_to_string(file).ok();
+            Some(rules::resolve((**raw).clone(), file, text.as_deref())?)
+        }
+    })
+}
+
+/// Write text to a file atomically (temporary file, then rename), or to standard output.
+pub fn emit(text: &str, output: Option<&Path>, inputs: &[&Path]) -> Result<()> {
+    match output {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .context("writing to standard output")?;
+            out.flush().context("writing to standard output")?;
+        }
+        Some(path) => {
+            refuse_input_overwrite(path, inputs)?;
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+                .with_context(|| format!("cannot write into `{}`", dir.display()))?;
+            tmp.write_all(text.as_bytes())
+                .with_context(|| format!("writing `{}`", path.display()))?;
+            tmp.persist(path)
+                .map_err(|e| anyhow::anyhow!("cannot write `{}`: {}", path.display(), e.error))?;
+        }
+    }
+    Ok(())
+}
+
+/// An output file must never replace an input.
+fn refuse_input_overwrite(out: &Path, inputs: &[&Path]) -> Result<()> {
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    if let Some(o) = canon(out) {
+        for i in inputs {
+            if canon(i).as_ref() == Some(&o) {
+                bail!(
+                    "`{}` is an input of this audit; choose another output file",
+                    out.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn input_paths(cfg: &Config) -> Vec<&Path> {
+    let mut v: Vec<&Path> = vec![&cfg.path, &cfg.marketing.path, &cfg.crm.path];
+    if let Some(a) = &cfg.activities {
+        v.push(&a.path);
+    }
+    if let Some(DefinitionSource::File(p)) = &cfg.definition {
+        v.push(p);
+    }
+    v
+}
+
+fn audit_cmd(a: &AuditArgs) -> Result<Exit> {
+    let cfg = load_config(&a.input)?;
+    let def = load_definition(&cfg)?;
+    if let Some(out) = &a.output {
+        refuse_input_overwrite(out, &input_paths(&cfg))?;
+    }
+    let report = audit::run(&cfg, def.as_ref())?;
+    let text = crate::report::render(&report, a.format)?;
+    emit(&text, a.output.as_deref(), &input_paths(&cfg))?;
+    Ok(Exit::Ok)
+}
+
+/// One threshold checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckLine {
+    /// The threshold's config name.
+    pub name: &'static str,
+    /// The limit.
+    pub limit: f64,
+    /// The figure.
+    pub actual: f64,
+    /// Whether it holds.
+    pub pass: bool,
+}
+
+/// Hold the report's figures to the thresholds (SPEC rule 16).
+pub fn check_thresholds(t: &config::Thresholds, r: &audit::figures::Report) -> Vec<CheckLine> {
+    let f = &r.follow_up;
+    let ratio = |n: u64, d: u64| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    let mql_not_ready = r
+        .definition
+        .as_ref()
+        .map_or(0, |d| d.mismatches.mql_not_ready);
+    let candidates: [(&'static str, Option<f64>, f64, bool); 7] = [
+        (
+            "min_follow_up_rate",
+            t.min_follow_up_rate,
+            f.follow_up_rate,
+            true,
+        ),
+        ("min_sla_met_rate", t.min_sla_met_rate, f.sla_met_rate, true),
+        ("max_breach_rate", t.max_breach_rate, f.breach_rate, false),
+        (
+            "min_disposition_coverage",
+            t.min_disposition_coverage,
+            r.feedback.coverage,
+            true,
+        ),
+        (
+            "max_mql_not_ready_rate",
+            t.max_mql_not_ready_rate,
+            ratio(mql_not_ready, f.handed_over),
+            false,
+        ),
+        (
+            "max_unowned_rate",
+            t.max_unowned_rate,
+            ratio(r.ownership.unowned, f.eligible),
+            false,
+        ),
+        (
+            "max_median_hours_to_first_touch",
+            t.max_median_hours_to_first_touch,
+            f.hours_to_first_touch.median.unwrap_or(0.0),
+            false,
+        ),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|(name, limit, actual, is_min)| {
+            let limit = limit?;
+            let pass = if is_min {
+                actual >= limit
+            } else {
+                actual <= limit
+            };
+            Some(CheckLine {
+                name,
+                limit,
+                actual,
+                pass,
+            })
+        })
+        .collect()
+}
+
+fn check_cmd(a: &CheckArgs) -> Result<Exit> {
+    let cfg = load_config(&a.input)?;
+    let def = load_definition(&cfg)?;
+    let report = audit::run(&cfg, def.as_ref())?;
+    let lines = check_thresholds(&cfg.thresholds, &report);
+    if lines.is_empty() {
+        bail!(
+            "no thresholds to check: add a [thresholds] section to `{}` (e.g. min_follow_up_rate = 0.35)",
+            cfg.path.display()
+        );
+    }
+    let mut text = String::new();
+    for l in &lines {
+        text.push_str(&format!(
+            "{:<34} limit {:>8.4}  actual {:>8.4}  {}\n",
+            l.name,
+            l.limit,
+            l.actual,
+            if l.pass { "PASS" } else { "FAIL" }
+        ));
+    }
+    let failed = lines.iter().filter(|l| !l.pass).count();
+    text.push_str(&format!(
+        "{} passed, {} failed\n",
+        lines.len() - failed,
+        failed
+    ));
+    emit(&text, None, &[])?;
+    Ok(if failed > 0 {
+        Exit::LimitBroken
+    } else {
+        Exit::Ok
+    })
+}
+
+fn explain_cmd(a: &ExplainArgs) -> Result<Exit> {
+    let cfg = load_config(&a.input)?;
+    let def = load_definition(&cfg)?;
+    let data = crate::load::load(&cfg, def.as_ref())?;
+    let text = crate::explain::explain(&cfg, def.as_ref(), &data, &a.key)?;
+    emit(&text, None, &[])?;
+    Ok(Exit::Ok)
+}
+
+fn validate_cmd(a: &InputArgs) -> Result<Exit> {
+    let cfg = load_config(a)?;
+    let mut problems: Vec<String> = Vec::new();
+    let mut ok: Vec<String> = vec![format!("config `{}` is valid", cfg.path.display())];
+    let def = match load_definition(&cfg) {
+        Ok(Some(d)) => {
+            ok.push(format!(
+                "definition `{}`: {} criteria, ready when {}",
+                d.file.display(),
+                d.criteria.len(),
+                d.ready_when.describe()
+            ));
+            Some(d)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            problems.push(format!("{e:#}"));
+            None
+        }
+    };
+    let mut opened: Vec<Option<CsvFile>> = Vec::new();
+    let mut sources = vec![&cfg.marketing, &cfg.crm];
+    if let Some(act) = &cfg.activities {
+        sources.push(act);
+    }
+    for s in sources {
+        match CsvFile::open(s).and_then(|f| check_columns(&f, s).map(|()| f)) {
+            Ok(f) => {
+                ok.push(format!(
+                    "{} `{}`: {} columns, every mapped column found",
+                    s.source.name(),
+                    s.path.display(),
+                    f.headers().len()
+                ));
+                opened.push(Some(f));
+            }
+            Err(e) => {
+                problems.push(format!("{e:#}"));
+                opened.push(None);
+            }
+        }
+    }
+    if let (Some(d), Some(Some(m)), Some(Some(c))) = (&def, opened.first(), opened.get(1)) {
+        if let Err(e) = crate::load::resolve_criteria(d, m, c) {
+            problems.push(format!("{e:#}"));
+        }
+    }
+    let mut text = String::new();
+    for line in &ok {
+        text.push_str(&format!("ok: {line}\n"));
+    }
+    emit(&text, None, &[])?;
+    if problems.is_empty() {
+        return Ok(Exit::Ok);
+    }
+    for p in &problems {
+        eprintln!("handoff: problem: {p}");
+    }
+    eprintln!("handoff: {} problem(s) found", problems.len());
+    Ok(Exit::BadInput)
+}
+
+/// Every mapped column of a source exists (required ones always; optional ones when written).
+fn check_columns(f: &CsvFile, s: &config::SourceConfig) -> Result<()> {
+    let required: &[&str] = match s.source {
+        config::Source::Marketing => &["key", "handed_over_at"],
+        config::Source::Crm => &["key"],
+        config::Source::Activities => &["key", "at"],
+    };
+    for (logical, col) in &s.columns {
+        if required.contains(logical) || !matches!(col, config::ColumnRef::Aliases(_)) {
+            f.require(s.source.name(), logical, col)?;
+        } else {
+            f.locate(logical, col)?;
+        }
+    }
+    for r in required {
+        if s.column(r).is_none() {
+            bail!(
+                "[{}] {r} is not set: name the column of `{}` that holds it",
+                s.source.name(),
+                s.path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn init_cmd(a: &InitArgs) -> Result<Exit> {
+    let files = crate::init::starter_files(&a.preset, chrono::Local::now().date_naive())?;
+    std::fs::create_dir_all(&a.dir)
+        .with_context(|| format!("cannot create `{}`", a.dir.display()))?;
+    for (name, _) in &files {
+        let p = a.dir.join(name);
+        if p.exists() && !a.force {
+            bail!(
+                "`{}` already exists; pass --force to overwrite it",
+                p.display()
+            );
+        }
+    }
+    let mut text = String::new();
+    for (name, content) in &files {
+        let p = a.dir.join(name);
+        emit(content, Some(&p), &[])?;
+        text.push_str(&format!("wrote {}\n", p.display()));
+    }
+    text.push_str("next: point the paths at your exports, then run `handoff validate`\n");
+    emit(&text, None, &[])?;
+    Ok(Exit::Ok)
+}

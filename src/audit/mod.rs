@@ -1,0 +1,843 @@
+//! The figures of SPEC "Definitions", computed from a loaded [`Dataset`].
+//!
+//! Every figure is computed here; renderers only lay them out. One pass over the marketing keys
+//! builds every section; [`LeadView`] is the per-key verdict shared with `--details` and
+//! `explain`.
+
+pub mod figures;
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use rustc_hash::FxHashMap;
+
+use crate::config::{AsOfSetting, Config, Source, Verdict};
+use crate::load::time::{self, DateOrder, MICROS_PER_HOUR, OrderHint, Zone, format_utc};
+use crate::load::{Dataset, Interner, effective_touch, now_micros, reading_of};
+use crate::rules::{Definition, Op, Outcome, parse_number};
+use figures::*;
+
+/// Where the SLA stands for one handoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaStatus {
+    /// Touched within the SLA.
+    Within,
+    /// Touched after the SLA.
+    Late,
+    /// Never touched.
+    Never,
+    /// The window has not closed.
+    InWindow,
+    /// Not handed over.
+    NotHandedOver,
+}
+
+impl SlaStatus {
+    /// The `--details` word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaStatus::Within => "within",
+            SlaStatus::Late => "late",
+            SlaStatus::Never => "never",
+            SlaStatus::InWindow => "in_window",
+            SlaStatus::NotHandedOver => "not_handed_over",
+        }
+    }
+}
+
+/// Every verdict about one marketing key.
+#[derive(Debug, Clone)]
+pub struct LeadView {
+    /// Handover instant.
+    pub handover: Option<i64>,
+    /// First touch in `[handover, as_of]`.
+    pub first_touch: Option<i64>,
+    /// Elapsed microseconds on the SLA clock.
+    pub elapsed: Option<i64>,
+    /// SLA status.
+    pub status: SlaStatus,
+    /// The owner string (interned id; 0 = none).
+    pub owner: u32,
+    /// Unowned.
+    pub unowned: bool,
+    /// Sales verdict.
+    pub verdict: Verdict,
+    /// Definition verdict (when a definition is configured).
+    pub ready: Option<bool>,
+    /// Criterion outcomes, in definition order.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// Precomputed criterion outcomes per interned value, so each distinct value is read once.
+struct CriterionTable {
+    /// Outcome per value id (not for `within_days`).
+    by_value: Vec<Outcome>,
+    /// Parsed instants per value id (`within_days` only).
+    times: Vec<Option<i64>>,
+    within_span: Option<i64>,
+}
+
+/// The evaluation context: config, data, as_of, precomputed tables.
+pub struct Auditor<'a> {
+    cfg: &'a Config,
+    data: &'a Dataset,
+    def: Option<&'a Definition>,
+    /// The as_of instant.
+    pub as_of: i64,
+    /// Where it came from.
+    pub as_of_source: &'static str,
+    tables: Vec<CriterionTable>,
+    owner_unowned: Vec<bool>,
+    verdicts: Vec<(Verdict, Option<String>)>,
+    warnings: Vec<String>,
+}
+
+fn settle_order(
+    values: &[Box<str>],
+    configured: Option<DateOrder>,
+) -> Result<Option<DateOrder>, String> {
+    if configured.is_some() {
+        return Ok(configured);
+    }
+    let (mut d, mut m, mut ambiguous) = (None, None, None);
+    for v in values {
+        match time::order_hint(v) {
+            OrderHint::Settles(DateOrder::Dmy) => d = Some(v.to_string()),
+            OrderHint::Settles(DateOrder::Mdy) => m = Some(v.to_string()),
+            OrderHint::Ambiguous => ambiguous = Some(v.to_string()),
+            _ => {}
+        }
+    }
+    match (d, m, ambiguous) {
+        (Some(_), None, _) => Ok(Some(DateOrder::Dmy)),
+        (None, Some(_), _) => Ok(Some(DateOrder::Mdy)),
+        (Some(a), Some(b), _) => Err(format!(
+            "mixes day-first (`{a}`) and month-first (`{b}`) dates"
+        )),
+        (None, None, Some(a)) => Err(format!(
+            "has dates such as `{a}` that read as month/day or day/month"
+        )),
+        (None, None, None) => Ok(None),
+    }
+}
+
+impl<'a> Auditor<'a> {
+    /// Prepare the audit: settle as_of, precompute criterion tables.
+    pub fn new(cfg: &'a Config, data: &'a Dataset, def: Option<&'a Definition>) -> Result<Self> {
+        let mut warnings = Vec::new();
+        let (as_of, as_of_source) = match cfg.as_of {
+            AsOfSetting::Fixed(t, src) => (t, src),
+            AsOfSetting::FromData => match data.latest {
+                Some(t) => (t, "data"),
+                None => {
+                    warnings.push(
+                        "no timestamp in the data to derive as_of from; the current time is used (set audit.as_of or pass --as-of)".to_string(),
+                    );
+                    (now_micros() / 1_000_000 * 1_000_000, "now")
+                }
+            },
+        };
+        let zone = cfg.audit.zone;
+        let mut tables = Vec::new();
+        if let Some(def) = def {
+            for (crit, slot) in def.criteria.iter().zip(&data.criteria.slots) {
+                let interner: &Interner = match slot.source {
+                    Source::Crm => &data.crm_interners[slot.slot],
+                    _ => &data.marketing_interners[slot.slot],
+                };
+                let reading = reading_of(cfg, slot.source);
+                let values = interner.values();
+                if let Op::WithinDays(days) = crit.op {
+                    let order = settle_order(&values[1..], reading.date_order).map_err(|why| {
+                        anyhow::anyhow!(
+                            "criterion `{}`: column `{}` {why}; set date_order = \"mdy\" or \"dmy\" under [{}]",
+                            crit.id,
+                            crit.field.header,
+                            slot.source.name()
+                        )
+                    })?;
+                    let times = values
+                        .iter()
+                        .map(|v| {
+                            if v.is_empty() {
+                                return None;
+                            }
+                            time::parse(v, order).ok().map(|s| zone.resolve(s))
+                        })
+                        .collect();
+                    tables.push(CriterionTable {
+                        by_value: Vec::new(),
+                        times,
+                        within_span: Some((days * time::MICROS_PER_DAY as f64).round() as i64),
+                    });
+                } else {
+                    let th = reading.thousands.as_deref();
+                    let dec = reading.decimal.as_deref();
+                    let by_value = values
+                        .iter()
+                        .map(|v| {
+                            let v = (!v.is_empty()).then_some(v.as_ref());
+                            crit.eval(v, |s| parse_number(s, th, dec), |_| None, 0)
+                        })
+                        .collect();
+                    tables.push(CriterionTable {
+                        by_value,
+                        times: Vec::new(),
+                        within_span: None,
+                    });
+                }
+            }
+        }
+        let owner_unowned = data
+            .owners
+            .values()
+            .iter()
+            .map(|o| o.is_empty() || cfg.sales.is_unowned_value(o))
+            .collect();
+        let verdicts = data
+            .dispositions
+            .values()
+            .iter()
+            .map(|d| {
+                if d.is_empty() {
+                    (Verdict::None, None)
+                } else {
+                    let (v, spelling) = cfg.sales.verdict(d);
+                    (v, spelling.map(str::to_string))
+                }
+            })
+            .collect();
+        Ok(Self {
+            cfg,
+            data,
+            def,
+            as_of,
+            as_of_source,
+            tables,
+            owner_unowned,
+            verdicts,
+            warnings,
+        })
+    }
+
+    fn zone(&self) -> &Zone {
+        &self.cfg.audit.zone
+    }
+
+    /// Evaluate one criterion for one lead.
+    fn outcome(&self, lead: usize, c: usize, reference: i64) -> Outcome {
+        let slot = self.data.criteria.slots[c];
+        let id = match slot.source {
+            Source::Crm => {
+                if !self.data.crm[lead].present {
+                    0
+                } else {
+                    self.data.crm_values[lead * self.data.criteria.crm.len() + slot.slot]
+                }
+            }
+            _ => self.data.marketing_values[lead * self.data.criteria.marketing.len() + slot.slot],
+        } as usize;
+        let t = &self.tables[c];
+        match t.within_span {
+            None => t.by_value[id],
+            Some(span) => {
+                if id == 0 {
+                    return Outcome::False;
+                }
+                match t.times[id] {
+                    None => Outcome::Unparsable,
+                    Some(v) => {
+                        if reference - span <= v && v <= reference {
+                            Outcome::True
+                        } else {
+                            Outcome::False
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first touch of a lead in `[handover, as_of]`.
+    fn first_touch(&self, lead: usize, handover: i64) -> Option<i64> {
+        if self.cfg.activities.is_some() {
+            return self.data.leads[lead]
+                .first_activity
+                .filter(|&t| t <= self.as_of);
+        }
+        let m = self.data.crm[lead].first_touch?;
+        let t = effective_touch(m, handover, self.zone());
+        (handover <= t && t <= self.as_of).then_some(t)
+    }
+
+    /// Elapsed microseconds on the SLA clock.
+    fn elapsed(&self, handover: i64, touch: i64) -> i64 {
+        touch - handover
+    }
+
+    /// Every verdict about a marketing key.
+    pub fn view(&self, lead: usize) -> LeadView {
+        let l = &self.data.leads[lead];
+        let crm = &self.data.crm[lead];
+        let unowned = !crm.present || self.owner_unowned[crm.owner as usize];
+        let verdict = if crm.present {
+            self.verdicts[crm.disposition as usize].0
+        } else {
+            Verdict::None
+        };
+        let (status, first_touch, elapsed) = match l.handover {
+            None => (SlaStatus::NotHandedOver, None, None),
+            Some(h) if h + self.cfg.audit.sla_micros > self.as_of => {
+                (SlaStatus::InWindow, self.first_touch(lead, h), None)
+            }
+            Some(h) => match self.first_touch(lead, h) {
+                None => (SlaStatus::Never, None, None),
+                Some(t) => {
+                    let e = self.elapsed(h, t);
+                    let s = if e <= self.cfg.audit.sla_micros {
+                        SlaStatus::Within
+                    } else {
+                        SlaStatus::Late
+                    };
+                    (s, Some(t), Some(e))
+                }
+            },
+        };
+        let (ready, outcomes) = match self.def {
+            None => (None, Vec::new()),
+            Some(def) => {
+                let reference = l.handover.unwrap_or(self.as_of);
+                let outcomes: Vec<Outcome> = (0..def.criteria.len())
+                    .map(|c| self.outcome(lead, c, reference))
+                    .collect();
+                let n_true = outcomes.iter().filter(|o| o.holds()).count();
+                (Some(def.ready_when.ready(n_true, outcomes.len())), outcomes)
+            }
+        };
+        LeadView {
+            handover: l.handover,
+            first_touch,
+            elapsed,
+            status,
+            owner: if crm.present { crm.owner } else { 0 },
+            unowned,
+            verdict,
+            ready,
+            outcomes,
+        }
+    }
+
+    /// Compute the report.
+    pub fn report(mut self) -> Report {
+        let data = self.data;
+        let cfg = self.cfg;
+        let sla = cfg.audit.sla_micros;
+        let n = data.leads.len();
+
+        let mut fu = Counts::default();
+        let mut elapsed_hours: Vec<f64> = Vec::new();
+        let mut buckets = [0u64; 6];
+        let mut unowned = 0u64;
+        let mut unowned_breaches = 0u64;
+        let mut per_owner: FxHashMap<u32, Counts> = FxHashMap::default();
+        let mut months: BTreeMap<(i32, u32), Month> = BTreeMap::new();
+        let mut disp_counts: FxHashMap<u32, u64> = FxHashMap::default();
+        let mut reason_counts: FxHashMap<u32, u64> = FxHashMap::default();
+        let mut marketing_without_crm = 0u64;
+        let mut touches_before = 0u64;
+        let n_crit = self.def.map_or(0, |d| d.criteria.len());
+        let mut failing = vec![0u64; n_crit];
+        let mut unparsable = vec![0u64; n_crit];
+        let mut crosstab: BTreeMap<(bool, bool, Verdict), u64> = BTreeMap::new();
+        let mut mism = Mismatches {
+            mql_not_ready: 0,
+            ready_not_mql: 0,
+            ready_rejected: 0,
+            not_ready_accepted: 0,
+        };
+        let mut ready_total = 0u64;
+
+        for lead in 0..n {
+            let v = self.view(lead);
+            let crm = &data.crm[lead];
+            if !crm.present {
+                marketing_without_crm += 1;
+            }
+            let handed = v.handover.is_some();
+            if handed && data.leads[lead].touched_before {
+                touches_before += 1;
+            }
+            if let Some(ready) = v.ready {
+                ready_total += u64::from(ready);
+                for (c, o) in v.outcomes.iter().enumerate() {
+                    if *o == Outcome::Unparsable {
+                        unparsable[c] += 1;
+                    }
+                    if handed && !ready && !o.holds() {
+                        failing[c] += 1;
+                    }
+                }
+                *crosstab.entry((handed, ready, v.verdict)).or_default() += 1;
+                mism.mql_not_ready += u64::from(handed && !ready);
+                mism.ready_not_mql += u64::from(!handed && ready);
+                mism.ready_rejected += u64::from(ready && v.verdict == Verdict::Rejected);
+                mism.not_ready_accepted += u64::from(!ready && v.verdict == Verdict::Accepted);
+            }
+            let Some(h) = v.handover else { continue };
+            fu.handed_over += 1;
+            let (y, m) = self.zone().month_of(h);
+            let month = months.entry((y, m)).or_insert_with(|| Month {
+                month: format!("{y:04}-{m:02}"),
+                handed_over: 0,
+                eligible: 0,
+                followed_up: 0,
+                breaches: 0,
+                dispositioned: 0,
+                mql_not_ready: 0,
+            });
+            month.handed_over += 1;
+            month.mql_not_ready += u64::from(v.ready == Some(false));
+            if v.status == SlaStatus::InWindow {
+                fu.in_window += 1;
+                continue;
+            }
+            let dispositioned = v.verdict != Verdict::None;
+            let c = Counts::of(&v, dispositioned);
+            fu.add(&c);
+            month.eligible += 1;
+            month.followed_up += c.followed_up;
+            month.breaches += c.breaches;
+            month.dispositioned += c.dispositioned;
+            if let Some(e) = v.elapsed {
+                elapsed_hours.push(e as f64 / MICROS_PER_HOUR as f64);
+            }
+            buckets[bucket(v.elapsed, sla)] += 1;
+            if v.unowned {
+                unowned += 1;
+                unowned_breaches += c.breaches;
+            } else {
+                per_owner.entry(v.owner).or_default().add(&c);
+            }
+            if crm.present && crm.disposition != 0 {
+                *disp_counts.entry(crm.disposition).or_default() += 1;
+                if v.verdict == Verdict::Rejected && crm.reason != 0 {
+                    *reason_counts.entry(crm.reason).or_default() += 1;
+                }
+            }
+        }
+
+        let eligible = fu.eligible;
+        let rate = |x: u64| {
+            if eligible == 0 {
+                0.0
+            } else {
+                x as f64 / eligible as f64
+            }
+        };
+        elapsed_hours.sort_by(f64::total_cmp);
+        let labels = ["<=5m", "<=1h", "<=24h", "<=SLA", ">SLA", "never"];
+        let follow_up = FollowUp {
+            handed_over: fu.handed_over,
+            in_window: fu.in_window,
+            eligible,
+            followed_up: fu.followed_up,
+            within_sla: fu.within_sla,
+            late: fu.followed_up - fu.within_sla,
+            never: eligible - fu.followed_up,
+            breaches: fu.breaches,
+            follow_up_rate: rate(fu.followed_up),
+            sla_met_rate: rate(fu.within_sla),
+            breach_rate: rate(fu.breaches),
+            hours_to_first_touch: quantiles(&elapsed_hours),
+            buckets: labels
+                .iter()
+                .zip(buckets)
+                .map(|(l, count)| Bucket {
+                    label: l.to_string(),
+                    count,
+                })
+                .collect(),
+        };
+
+        let mut owners: Vec<OwnerRow> = per_owner
+            .into_iter()
+            .map(|(id, c)| OwnerRow {
+                owner: data.owners.get(id).to_string(),
+                eligible: c.eligible,
+                followed_up: c.followed_up,
+                within_sla: c.within_sla,
+                breaches: c.breaches,
+                dispositioned: c.dispositioned,
+            })
+            .collect();
+        owners.sort_by(|a, b| a.owner.as_bytes().cmp(b.owner.as_bytes()));
+
+        let dispositions = group_values(&data.dispositions, &disp_counts, |id| {
+            self.verdicts[id as usize].1.clone()
+        });
+        let reasons = group_values(&data.reasons, &reason_counts, |_| None);
+        let dispositioned = fu.dispositioned;
+        let feedback = Feedback {
+            eligible,
+            dispositioned,
+            coverage: rate(dispositioned),
+            dispositions,
+            reasons,
+        };
+
+        let definition = self.def.map(|def| {
+            let stale = match def.reviewed {
+                None => true,
+                Some(r) => {
+                    let due = r + chrono::Duration::days(def.review_every_days);
+                    self.as_of > self.zone().midnight(due)
+                }
+            };
+            if stale {
+                self.warnings.push(match def.reviewed {
+                    Some(r) => format!(
+                        "the definition `{}` was last reviewed on {r}, more than {} days before as_of; review it with sales and update `reviewed`",
+                        def.name, def.review_every_days
+                    ),
+                    None => format!("the definition `{}` has no `reviewed` date; review it with sales and record the date", def.name),
+                });
+            }
+            DefinitionFigures {
+                name: def.name.clone(),
+                version: def.version.clone(),
+                reviewed: def.reviewed.map(|d| d.format("%Y-%m-%d").to_string()),
+                stale,
+                evaluated: n as u64,
+                ready: ready_total,
+                mismatches: mism,
+                failing_criteria: def
+                    .criteria
+                    .iter()
+                    .zip(&failing)
+                    .map(|(c, &count)| CriterionCount { id: c.id.clone(), count })
+                    .collect(),
+                crosstab: crosstab
+                    .iter()
+                    .map(|(&(mql, ready, verdict), &count)| CrosstabCell {
+                        marketing: if mql { "mql" } else { "not_mql" }.into(),
+                        definition: if ready { "ready" } else { "not_ready" }.into(),
+                        sales: verdict.as_str().into(),
+                        count,
+                    })
+                    .collect(),
+            }
+        });
+        if let Some(def) = self.def {
+            for (c, &count) in def.criteria.iter().zip(&unparsable) {
+                if count > 0 {
+                    let example = self.unparsable_example(def, c);
+                    let slot = data.criteria.slots
+                        [def.criteria.iter().position(|x| x.id == c.id).unwrap_or(0)];
+                    let hint = if c.op.is_numeric() {
+                        number_hint(example.as_deref().unwrap_or(""), slot.source)
+                    } else {
+                        format!(
+                            "set date_order under [{}] if the dates are day-first, or fix the values",
+                            slot.source.name()
+                        )
+                    };
+                    self.warnings.push(format!(
+                        "criterion `{}`: {count} lead(s) have a `{}` value that cannot be read, e.g. `{}`; {hint}",
+                        c.id,
+                        c.field.header,
+                        example.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+
+        let skipped_rows = data
+            .skipped
+            .iter()
+            .take(1000)
+            .map(|s| SkippedRowOut {
+                source: s.source.name().into(),
+                line: s.line,
+                reason: s.reason.clone(),
+            })
+            .collect();
+        let mut warnings = data.warnings.clone();
+        warnings.append(&mut self.warnings);
+        let input = |f: &crate::load::FileSummary| InputFile {
+            path: f.path.display().to_string(),
+            rows: f.counts.rows,
+            skipped: f.counts.skipped,
+            footer_lines: f.counts.footer_lines,
+        };
+        Report {
+            as_of: format_utc(self.as_of),
+            as_of_source: self.as_of_source.into(),
+            sla: Sla {
+                hours: cfg.audit.sla_hours,
+                clock: cfg.audit.clock.as_str().into(),
+            },
+            inputs: Inputs {
+                marketing: input(&data.marketing_file),
+                crm: input(&data.crm_file),
+                activities: data.activities_file.as_ref().map(input),
+            },
+            follow_up,
+            ownership: Ownership {
+                unowned,
+                unowned_breaches,
+                owners,
+            },
+            definition,
+            feedback,
+            months: months.into_values().collect(),
+            data_quality: DataQuality {
+                duplicate_keys: DuplicateKeys {
+                    marketing: data.duplicate_marketing,
+                    crm: data.duplicate_crm,
+                },
+                marketing_without_crm,
+                activities_without_marketing: data.activities_without_marketing,
+                touches_before_handover: touches_before,
+                skipped_rows,
+                skipped_rows_total: data.skipped.len() as u64,
+                unparsable: self
+                    .def
+                    .map(|d| {
+                        d.criteria
+                            .iter()
+                            .zip(&unparsable)
+                            .filter(|(_, n)| **n > 0)
+                            .map(|(c, n)| (c.id.clone(), *n))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            warnings,
+        }
+    }
+
+    /// A value of criterion `c` that could not be read.
+    fn unparsable_example(&self, def: &Definition, c: &crate::rules::Criterion) -> Option<String> {
+        let idx = def.criteria.iter().position(|x| x.id == c.id)?;
+        let slot = self.data.criteria.slots[idx];
+        let interner = match slot.source {
+            Source::Crm => &self.data.crm_interners[slot.slot],
+            _ => &self.data.marketing_interners[slot.slot],
+        };
+        let t = &self.tables[idx];
+        interner
+            .values()
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find_map(|(i, v)| {
+                let bad = match t.within_span {
+                    None => t.by_value[i] == Outcome::Unparsable,
+                    Some(_) => t.times[i].is_none(),
+                };
+                bad.then(|| v.to_string())
+            })
+    }
+}
+
+/// The setting that would read an unparsable number.
+fn number_hint(example: &str, source: Source) -> String {
+    let s = source.name();
+    if parse_number(example, Some(","), None).is_some() {
+        format!("set thousands = \",\" under [{s}] to read `1,200` as 1200")
+    } else if parse_number(example, Some("."), Some(",")).is_some() {
+        format!("set thousands = \".\" and decimal = \",\" under [{s}] to read `1.200,5` as 1200.5")
+    } else if parse_number(example, None, Some(",")).is_some() {
+        format!("set decimal = \",\" under [{s}] to read `3,5` as 3.5")
+    } else {
+        "numbers are read as [+-]digits[.digits]; fix the values or change the criterion"
+            .to_string()
+    }
+}
+
+/// Tallies for one group of eligible handoffs.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    handed_over: u64,
+    in_window: u64,
+    eligible: u64,
+    followed_up: u64,
+    within_sla: u64,
+    breaches: u64,
+    dispositioned: u64,
+}
+
+impl Counts {
+    fn of(v: &LeadView, dispositioned: bool) -> Self {
+        let followed = v.elapsed.is_some();
+        let within = v.status == SlaStatus::Within;
+        Self {
+            eligible: 1,
+            followed_up: u64::from(followed),
+            within_sla: u64::from(within),
+            breaches: u64::from(!within),
+            dispositioned: u64::from(dispositioned),
+            ..Self::default()
+        }
+    }
+
+    fn add(&mut self, o: &Counts) {
+        self.eligible += o.eligible;
+        self.followed_up += o.followed_up;
+        self.within_sla += o.within_sla;
+        self.breaches += o.breaches;
+        self.dispositioned += o.dispositioned;
+    }
+}
+
+/// The bucket of an elapsed time (SPEC rule 7).
+fn bucket(elapsed: Option<i64>, sla: i64) -> usize {
+    let Some(e) = elapsed else { return 5 };
+    let bounds = [
+        5 * 60 * 1_000_000,
+        MICROS_PER_HOUR,
+        24 * MICROS_PER_HOUR,
+        sla,
+    ];
+    bounds.iter().position(|&b| e <= b).unwrap_or(4)
+}
+
+/// Median and p90 by linear interpolation at h = (n − 1)·p on sorted values (numpy's default).
+pub fn quantiles(sorted: &[f64]) -> Quantiles {
+    Quantiles {
+        median: quantile(sorted, 0.5),
+        p90: quantile(sorted, 0.9),
+    }
+}
+
+/// One quantile of sorted values.
+pub fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Group counts of interned spellings case-insensitively (SPEC rule 5).
+fn group_values(
+    interner: &Interner,
+    counts: &FxHashMap<u32, u64>,
+    config_spelling: impl Fn(u32) -> Option<String>,
+) -> Vec<ValueCount> {
+    struct Group {
+        total: u64,
+        spellings: Vec<(String, u64)>,
+        config: Option<String>,
+    }
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    for (&id, &count) in counts {
+        let s = interner.get(id);
+        let g = groups.entry(s.to_lowercase()).or_insert(Group {
+            total: 0,
+            spellings: Vec::new(),
+            config: None,
+        });
+        g.total += count;
+        g.spellings.push((s.to_string(), count));
+        if g.config.is_none() {
+            g.config = config_spelling(id);
+        }
+    }
+    let mut out: Vec<ValueCount> = groups
+        .into_values()
+        .map(|g| {
+            let value = g.config.unwrap_or_else(|| {
+                g.spellings
+                    .iter()
+                    .max_by(|a, b| {
+                        a.1.cmp(&b.1)
+                            .then_with(|| b.0.as_bytes().cmp(a.0.as_bytes()))
+                    })
+                    .map(|s| s.0.clone())
+                    .unwrap_or_default()
+            });
+            ValueCount {
+                value,
+                count: g.total,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.value.as_bytes().cmp(b.value.as_bytes()))
+    });
+    out
+}
+
+/// Load, audit and report in one call.
+pub fn run(cfg: &Config, def: Option<&Definition>) -> Result<Report> {
+    let data = crate::load::load(cfg, def)?;
+    let auditor = Auditor::new(cfg, &data, def)?;
+    if cfg.audit.clock == crate::config::SlaClock::Business {
+        bail!("sla_clock = \"business\" is not supported yet; use \"calendar\"");
+    }
+    Ok(auditor.report())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numpy_linear_quantiles() {
+        // numpy.percentile([1, 2, 3, 4], 50) = 2.5; 90 -> 3.7
+        let q = quantiles(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(q.median, Some(2.5));
+        assert!((q.p90.unwrap() - 3.7).abs() < 1e-12);
+        let q = quantiles(&[7.0]);
+        assert_eq!((q.median, q.p90), (Some(7.0), Some(7.0)));
+        assert_eq!(quantiles(&[]).median, None);
+        // numpy.percentile([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 90) = 90
+        let v: Vec<f64> = (0..=10).map(|i| f64::from(i) * 10.0).collect();
+        assert_eq!(quantile(&v, 0.9), Some(90.0));
+    }
+
+    #[test]
+    fn buckets_are_inclusive_first_match() {
+        let h = MICROS_PER_HOUR;
+        let sla = 48 * h;
+        assert_eq!(bucket(Some(0), sla), 0);
+        assert_eq!(bucket(Some(300_000_000), sla), 0);
+        assert_eq!(bucket(Some(300_000_001), sla), 1);
+        assert_eq!(bucket(Some(h), sla), 1);
+        assert_eq!(bucket(Some(24 * h), sla), 2);
+        assert_eq!(bucket(Some(48 * h), sla), 3);
+        assert_eq!(bucket(Some(48 * h + 1), sla), 4);
+        assert_eq!(bucket(None, sla), 5);
+    }
+
+    #[test]
+    fn grouping_prefers_config_spelling_then_most_frequent_then_smallest() {
+        let mut i = Interner::default();
+        let a = i.intern("qualified");
+        let b = i.intern("Qualified");
+        let c = i.intern("nurture");
+        let d = i.intern("Nurture");
+        let counts: FxHashMap<u32, u64> = [(a, 2), (b, 1), (c, 1), (d, 1)].into_iter().collect();
+        let out = group_values(&i, &counts, |id| {
+            (id == a || id == b).then(|| "Qualified".to_string())
+        });
+        assert_eq!(
+            out,
+            vec![
+                ValueCount {
+                    value: "Qualified".into(),
+                    count: 3
+                },
+                ValueCount {
+                    value: "Nurture".into(),
+                    count: 2
+                },
+            ]
+        );
+    }
+}

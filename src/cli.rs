@@ -1,0 +1,117 @@
+//! The command line, declared once with clap derive.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Audit the marketing-to-sales lead handoff from CRM and marketing-automation exports.
+#[derive(Debug, Parser)]
+#[command(name = "handoff", version, about, long_about = None, arg_required_else_help = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the handoff report: follow-up, 48-hour SLA, owners, definition, feedback loop.
+    Audit(AuditArgs),
+    /// Check the figures against the [thresholds]; exit 1 when a limit is broken.
+    Check(CheckArgs),
+    /// Show one lead's record: values, handover, touches, SLA verdict, criteria.
+    Explain(ExplainArgs),
+    /// Check the config, the definition and the files' headers without running the audit.
+    Validate(InputArgs),
+    /// Write a commented starter handoff.toml and sales-ready.toml.
+    Init(InitArgs),
+}
+
+/// Where the inputs are.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// The config file [default: ./handoff.toml].
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The marketing export (overrides [marketing] path).
+    #[arg(long, value_name = "FILE")]
+    pub marketing: Option<PathBuf>,
+    /// The CRM export (overrides [crm] path).
+    #[arg(long, value_name = "FILE")]
+    pub crm: Option<PathBuf>,
+    /// The activities export (overrides [activities] path).
+    #[arg(long, value_name = "FILE")]
+    pub activities: Option<PathBuf>,
+    /// The sales-ready definition (overrides [definition] path).
+    #[arg(long, value_name = "FILE")]
+    pub definition: Option<PathBuf>,
+    /// The instant to audit from: `2026-11-30` (23:59:59 local) or `2026-11-30T12:00:00Z`.
+    #[arg(long, value_name = "T")]
+    pub as_of: Option<String>,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// A terminal report.
+    #[default]
+    Table,
+    /// The JSON contract of SPEC "JSON report".
+    Json,
+}
+
+/// `handoff audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `handoff check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `handoff explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The lead's key (e-mail or id), as in any of the exports.
+    pub key: String,
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `handoff init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The preset whose column names the starter config uses.
+    #[arg(long, default_value = "generic")]
+    pub preset: String,
+    /// The folder to write into.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,547 @@
+//! One CSV reader for every source: encoding, delimiter, header, physical line numbers,
+//! ragged rows and report footers.
+//!
+//! What counts as a data row (SPEC "Files"): the CSV records after the header, blank lines
+//! excluded. A report footer — the records after the last blank line, when every one of them
+//! has a field count different from the header's (Salesforce's report name, copyright and
+//! "Confidential" lines) — is not data; its lines are counted in `footer_lines`. Any other
+//! record whose field count differs from the header's is a ragged row: skipped and counted.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::config::{ColumnRef, Reading, SourceConfig};
+use crate::load::records::RecordReader;
+use crate::load::text::trim;
+
+/// How a file was decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoding {
+    /// UTF-8 (a BOM, if any, stripped).
+    Utf8,
+    /// Another encoding, transcoded to UTF-8 while reading.
+    Transcoded(&'static encoding_rs::Encoding),
+}
+
+/// An opened CSV export, positioned after its header.
+pub struct CsvFile {
+    path: PathBuf,
+    reader: RecordReader,
+    headers: Vec<String>,
+    /// How the bytes were decoded.
+    pub decoding: Decoding,
+    /// Whether the encoding was detected (not set in the config) and is not UTF-8.
+    pub detected_legacy: bool,
+    /// The delimiter used.
+    pub delimiter: u8,
+}
+
+/// Counts of one file's records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordCounts {
+    /// Data rows the caller loaded.
+    pub rows: u64,
+    /// Data rows skipped (ragged here, or refused by the caller).
+    pub skipped: u64,
+    /// Physical lines of the report footer.
+    pub footer_lines: u64,
+}
+
+/// What the caller did with a row.
+pub enum RowFate {
+    /// Loaded.
+    Loaded,
+    /// Skipped, with the reason shown to the user.
+    Skipped(String),
+}
+
+/// One data row: fields already decoded; values trimmed on access.
+pub struct Row<'a> {
+    rec: &'a RecordReader,
+    /// The physical line where the record starts (the header is line 1).
+    pub line: u64,
+}
+
+impl Row<'_> {
+    /// The trimmed field at `idx` ("" when out of range).
+    #[inline]
+    pub fn get(&self, idx: usize) -> &str {
+        match self.rec.field(idx) {
+            // The reader only ever yields UTF-8: raw files are validated before reading and
+            // others are transcoded. A stray invalid field reads as empty rather than panicking.
+            Some(b) => trim(std::str::from_utf8(b).unwrap_or("")),
+            None => "",
+        }
+    }
+
+    /// The trimmed field at `idx`, if the column is mapped.
+    #[inline]
+    pub fn opt(&self, idx: Option<usize>) -> &str {
+        idx.map_or("", |i| self.get(i))
+    }
+}
+
+fn open_file(path: &Path) -> Result<File> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => anyhow::anyhow!(
+            "`{}`: no such file; check the path in the config or on the command line",
+            path.display()
+        ),
+        _ => anyhow::anyhow!("`{}`: cannot read: {e}", path.display()),
+    })?;
+    if meta.is_dir() {
+        bail!(
+            "`{}` is a directory; name the CSV file inside it",
+            path.display()
+        );
+    }
+    File::open(path).map_err(|e| anyhow::anyhow!("`{}`: cannot open: {e}", path.display()))
+}
+
+/// The line (1-based) and byte offset of the first invalid UTF-8 sequence, if any.
+fn first_invalid_utf8(path: &Path, skip: usize) -> Result<Option<(u64, u64)>> {
+    let mut f = open_file(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry = 0usize;
+    let mut offset: u64 = 0;
+    let mut line: u64 = 1;
+    let mut first = true;
+    loop {
+        let n = f
+            .read(&mut buf[carry..])
+            .with_context(|| format!("reading `{}`", path.display()))?;
+        let end = carry + n;
+        let start = if first { skip.min(end) } else { 0 };
+        first = false;
+        let chunk = &buf[start..end];
+        match std::str::from_utf8(chunk) {
+            Ok(_) => {
+                line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                offset += chunk.len() as u64;
+                carry = 0;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                if e.error_len().is_some() || n == 0 {
+                    line += memchr::memchr_iter(b'\n', &chunk[..good]).count() as u64;
+                    return Ok(Some((line, offset + good as u64)));
+                }
+                // An incomplete sequence at the end of the chunk: carry it over.
+                line += memchr::memchr_iter(b'\n', &chunk[..good]).count() as u64;
+                offset += good as u64;
+                let rest = chunk.len() - good;
+                buf.copy_within(start + good..end, 0);
+                carry = rest;
+            }
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+    }
+}
+
+/// Count each candidate delimiter outside quotes on the first line.
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; 4];
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let mut in_quotes = false;
+    for &c in head {
+        match c {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            _ if !in_quotes => {
+                if let Some(i) = CANDIDATES.iter().position(|&d| d == c) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for i in 1..4 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    CANDIDATES[best]
+}
+
+impl CsvFile {
+    /// Open a source's file: decode, detect the delimiter, read the header.
+    pub fn open(cfg: &SourceConfig) -> Result<Self> {
+        Self::open_path(&cfg.path, &cfg.reading)
+    }
+
+    /// Open a file with explicit reading settings.
+    pub fn open_path(path: &Path, reading: &Reading) -> Result<Self> {
+        let mut file = open_file(path)?;
+        let mut head = [0u8; 4];
+        let mut got = 0;
+        while got < head.len() {
+            let n = file
+                .read(&mut head[got..])
+                .with_context(|| format!("reading `{}`", path.display()))?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        let head = &head[..got];
+        let bom = encoding_rs::Encoding::for_bom(head);
+        let (decoding, detected_legacy) = match (bom, reading.encoding) {
+            (Some((enc, _)), _) if enc == encoding_rs::UTF_8 => (Decoding::Utf8, false),
+            (Some((enc, _)), _) => (Decoding::Transcoded(enc), false),
+            (None, Some(enc)) if enc == encoding_rs::UTF_8 => (Decoding::Utf8, false),
+            (None, Some(enc)) => (Decoding::Transcoded(enc), false),
+            (None, None) => match first_invalid_utf8(path, 0)? {
+                None => (Decoding::Utf8, false),
+                Some(_) => (Decoding::Transcoded(encoding_rs::WINDOWS_1252), true),
+            },
+        };
+        let file = open_file(path)?;
+        let raw: Box<dyn Read + Send> = match decoding {
+            Decoding::Utf8 => Box::new(file),
+            Decoding::Transcoded(enc) => Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(enc))
+                    .bom_override(true)
+                    .strip_bom(true)
+                    .build(file),
+            ),
+        };
+        let mut buffered = BufReader::with_capacity(1 << 20, raw);
+        let peek = buffered
+            .fill_buf()
+            .with_context(|| format!("reading `{}`", path.display()))?;
+        let skip_bom =
+            usize::from(decoding == Decoding::Utf8 && peek.starts_with(b"\xEF\xBB\xBF")) * 3;
+        let delimiter = reading
+            .delimiter
+            .unwrap_or_else(|| sniff_delimiter(&peek[skip_bom..]));
+        buffered.consume(skip_bom);
+        let mut reader = RecordReader::new(Box::new(buffered), delimiter);
+        let has_header = reader
+            .read()
+            .with_context(|| format!("reading `{}`", path.display()))?;
+        if !has_header {
+            bail!(
+                "`{}`: the file is empty; expected a header line naming the columns, then one row per record",
+                path.display()
+            );
+        }
+        let headers: Vec<String> = (0..reader.len())
+            .map(|i| {
+                trim(&String::from_utf8_lossy(
+                    reader.field(i).unwrap_or_default(),
+                ))
+                .to_string()
+            })
+            .collect();
+        Ok(Self {
+            path: path.to_path_buf(),
+            reader,
+            headers,
+            decoding,
+            detected_legacy,
+            delimiter,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The trimmed headers.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Indexes of the headers equal to `name` (trimmed, case-insensitive).
+    pub fn find_header(&self, name: &str) -> Vec<usize> {
+        let name = trim(name);
+        let lower = name.to_lowercase();
+        self.headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(name) || h.to_lowercase() == lower)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Where a column is, or why it cannot be used. `Ok(None)`: preset aliases all absent.
+    pub fn locate(&self, what: &str, col: &ColumnRef) -> Result<Option<usize>> {
+        let one = |name: &str, found: Vec<usize>| -> Result<Option<usize>> {
+            match found.as_slice() {
+                [] => Ok(None),
+                [i] => Ok(Some(*i)),
+                many => {
+                    let positions: Vec<String> =
+                        many.iter().map(|i| format!("#{}", i + 1)).collect();
+                    bail!(
+                        "`{}`: the header `{name}` ({what}) appears {} times, at columns {}; name the one to use by position, e.g. {what} = \"{}\"",
+                        self.path.display(),
+                        many.len(),
+                        positions.join(", "),
+                        positions[0]
+                    )
+                }
+            }
+        };
+        match col {
+            ColumnRef::Position(p) => {
+                if *p > self.headers.len() {
+                    bail!(
+                        "`{}`: {what} = \"#{p}\" but the header has {} columns",
+                        self.path.display(),
+                        self.headers.len()
+                    );
+                }
+                Ok(Some(p - 1))
+            }
+            ColumnRef::Named(n) => one(n, self.find_header(n)),
+            ColumnRef::Aliases(list) => {
+                for a in list {
+                    if let Some(i) = one(a, self.find_header(a))? {
+                        return Ok(Some(i));
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Like [`locate`](Self::locate), but a missing column is an error listing the headers
+    /// found and the closest one.
+    pub fn require(&self, section: &str, logical: &str, col: &ColumnRef) -> Result<usize> {
+        if let Some(i) = self.locate(logical, col)? {
+            return Ok(i);
+        }
+        let wanted = match col {
+            ColumnRef::Named(n) => n.clone(),
+            ColumnRef::Aliases(a) => a.first().cloned().unwrap_or_default(),
+            ColumnRef::Position(p) => format!("#{p}"),
+        };
+        let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
+        let hint = crate::config::closest(&wanted, &headers)
+            .map(|c| format!("; the closest header is `{c}`"))
+            .unwrap_or_default();
+        let shown: Vec<String> = headers.iter().take(40).map(|h| format!("`{h}`")).collect();
+        let more = if headers.len() > 40 {
+            format!(" and {} more", headers.len() - 40)
+        } else {
+            String::new()
+        };
+        bail!(
+            "`{}`: required column {} ({section} {logical}) not found{hint}\n  headers found: {}{more}\n  set `{logical} = \"<header>\"` under [{section}] in the config",
+            self.path.display(),
+            col.describe(),
+            shown.join(", ")
+        )
+    }
+
+    /// Stream every data row to `f`, which loads it or says why it is skipped. Ragged rows and
+    /// the footer are handled here. `on_skip` receives each skip's line and reason.
+    pub fn for_each_row(
+        mut self,
+        mut f: impl FnMut(&Row<'_>) -> Result<RowFate>,
+        mut on_skip: impl FnMut(u64, String),
+    ) -> Result<RecordCounts> {
+        let width = self.headers.len();
+        let mut counts = RecordCounts::default();
+        // Records after a blank line whose width differs from the header's: footer candidates,
+        // as (line, lines spanned, fields).
+        let mut pending: Vec<(u64, u64, usize)> = Vec::new();
+        let mut gap = false;
+        let ragged = |counts: &mut RecordCounts,
+                      on_skip: &mut dyn FnMut(u64, String),
+                      line: u64,
+                      n: usize| {
+            counts.skipped += 1;
+            on_skip(
+                line,
+                format!("ragged row: {n} fields, the header has {width}"),
+            );
+        };
+        let path = self.path.clone();
+        let reader = &mut self.reader;
+        while reader
+            .read()
+            .with_context(|| format!("reading `{}`", path.display()))?
+        {
+            let start = reader.start_line();
+            let n = reader.len();
+            // A line of spaces is a blank line, not a record.
+            if n == 1
+                && width > 1
+                && trim(std::str::from_utf8(reader.field(0).unwrap_or_default()).unwrap_or("x"))
+                    .is_empty()
+            {
+                gap = true;
+                continue;
+            }
+            if reader.blank_before() || gap {
+                gap = false;
+                // A blank line precedes this record: earlier candidates were not the footer.
+                for (line, _, n) in pending.drain(..) {
+                    ragged(&mut counts, &mut on_skip, line, n);
+                }
+                if n != width {
+                    pending.push((start, reader.lines_spanned(), n));
+                    continue;
+                }
+            } else if !pending.is_empty() {
+                if n != width {
+                    pending.push((start, reader.lines_spanned(), n));
+                    continue;
+                }
+                for (line, _, n) in pending.drain(..) {
+                    ragged(&mut counts, &mut on_skip, line, n);
+                }
+            }
+            if n != width {
+                ragged(&mut counts, &mut on_skip, start, n);
+                continue;
+            }
+            let row = Row {
+                rec: reader,
+                line: start,
+            };
+            match f(&row)? {
+                RowFate::Loaded => counts.rows += 1,
+                RowFate::Skipped(reason) => {
+                    counts.skipped += 1;
+                    on_skip(start, reason);
+                }
+            }
+        }
+        counts.footer_lines = pending.iter().map(|(_, spans, _)| spans).sum();
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &[u8]) -> (Vec<(u64, String)>, Vec<(u64, String)>, RecordCounts) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, text).unwrap();
+        let f = CsvFile::open_path(&p, &Reading::default()).unwrap();
+        let mut loaded = Vec::new();
+        let mut skipped = Vec::new();
+        let counts = f
+            .for_each_row(
+                |r| {
+                    loaded.push((r.line, r.get(0).to_string()));
+                    Ok(RowFate::Loaded)
+                },
+                |line, why| skipped.push((line, why)),
+            )
+            .unwrap();
+        (loaded, skipped, counts)
+    }
+
+    #[test]
+    fn lines_blank_lines_and_embedded_newlines() {
+        let (loaded, skipped, c) = rows(b"a,b\n1,2\n\n\"x\ny\",3\n4,5");
+        assert_eq!(
+            loaded,
+            vec![(2, "1".into()), (4, "x\ny".into()), (6, "4".into())]
+        );
+        assert!(skipped.is_empty());
+        assert_eq!(
+            c,
+            RecordCounts {
+                rows: 3,
+                skipped: 0,
+                footer_lines: 0
+            }
+        );
+    }
+
+    #[test]
+    fn salesforce_footer() {
+        let text = b"\"Email\",\"Owner\"\n\"a@x.com\",\"Ann\"\n\"b@x.com\",\"Bob\"\n\n\"Leads report\"\n\"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.\"\n\"Confidential Information - Do Not Distribute\"\n";
+        let (loaded, skipped, c) = rows(text);
+        assert_eq!(loaded.len(), 2);
+        assert!(skipped.is_empty());
+        assert_eq!(
+            c,
+            RecordCounts {
+                rows: 2,
+                skipped: 0,
+                footer_lines: 3
+            }
+        );
+    }
+
+    #[test]
+    fn ragged_rows_and_short_rows_before_data() {
+        let (loaded, skipped, c) = rows(b"a,b\n1,2\n3\n\nfoot\n5,6\n");
+        assert_eq!(loaded, vec![(2, "1".into()), (6, "5".into())]);
+        assert_eq!(skipped.iter().map(|s| s.0).collect::<Vec<_>>(), vec![3, 5]);
+        assert_eq!(
+            c,
+            RecordCounts {
+                rows: 2,
+                skipped: 2,
+                footer_lines: 0
+            }
+        );
+    }
+
+    #[test]
+    fn delimiters_bom_and_crlf() {
+        let (loaded, _, _) = rows(b"\xEF\xBB\xBFa;b\r\n1;2\r\n");
+        assert_eq!(loaded, vec![(2, "1".into())]);
+        assert_eq!(sniff_delimiter(b"a\tb\tc,d\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"a,b\"|c|d\n"), b'|');
+    }
+
+    #[test]
+    fn windows_1252_is_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, b"name,city\nJos\xe9,K\xf6ln\n").unwrap();
+        let f = CsvFile::open_path(&p, &Reading::default()).unwrap();
+        assert!(f.detected_legacy);
+        let mut got = Vec::new();
+        f.for_each_row(
+            |r| {
+                got.push(r.get(0).to_string());
+                Ok(RowFate::Loaded)
+            },
+            |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(got, vec!["José".to_string()]);
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "k\tv\r\nä\t1\r\n".encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        std::fs::write(&p, bytes).unwrap();
+        let f = CsvFile::open_path(&p, &Reading::default()).unwrap();
+        assert_eq!(f.headers(), &["k".to_string(), "v".to_string()]);
+        let mut got = Vec::new();
+        f.for_each_row(
+            |r| {
+                got.push(r.get(0).to_string());
+                Ok(RowFate::Loaded)
+            },
+            |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(got, vec!["ä".to_string()]);
+    }
+}

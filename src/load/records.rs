@@ -1,0 +1,223 @@
+//! A CSV record reader on top of `csv_core` that knows the physical line of every record.
+//!
+//! The `csv` crate skips blank lines silently and, with CRLF endings, leaves a record's `\n`
+//! for the next read, so its positions cannot say where a record *starts*. Here line breaks
+//! between records are consumed by us, counted, and reported: each record comes with the line
+//! of its first byte and whether blank lines preceded it. Fields are borrowed from one reused
+//! buffer: no allocation per record or per field.
+
+use std::io::{self, Read};
+
+/// Reads records one at a time.
+pub struct RecordReader {
+    core: csv_core::Reader,
+    src: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    /// 1 + line breaks consumed so far.
+    line: u64,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    nfields: usize,
+    start_line: u64,
+    blank_before: bool,
+    expected_next: u64,
+}
+
+/// Buffer size for reading input.
+const BUF: usize = 1 << 18;
+
+impl RecordReader {
+    /// A reader over UTF-8 (or transcoded) bytes with a delimiter.
+    pub fn new(src: Box<dyn Read + Send>, delimiter: u8) -> Self {
+        Self {
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            src,
+            buf: vec![0; BUF],
+            pos: 0,
+            len: 0,
+            eof: false,
+            line: 1,
+            out: vec![0; 4096],
+            ends: vec![0; 64],
+            nfields: 0,
+            start_line: 0,
+            blank_before: false,
+            expected_next: 1,
+        }
+    }
+
+    /// Read more input; false at the end of the input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos < self.len {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+        } else {
+            self.len = 0;
+        }
+        self.pos = 0;
+        loop {
+            match self.src.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(self.len > 0);
+                }
+                Ok(n) => {
+                    self.len += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Read the next record; false at the end of the input.
+    pub fn read(&mut self) -> io::Result<bool> {
+        // Line breaks between records (terminators and blank lines) are ours to count.
+        loop {
+            if self.pos == self.len && !self.fill()? {
+                return Ok(false);
+            }
+            match self.buf[self.pos] {
+                b'\n' => {
+                    self.line += 1;
+                    self.pos += 1;
+                }
+                b'\r' => self.pos += 1,
+                _ => break,
+            }
+        }
+        self.start_line = self.line;
+        self.blank_before = self.start_line > self.expected_next;
+        let mut outlen = 0;
+        let mut nends = 0;
+        loop {
+            let input = &self.buf[self.pos..self.len];
+            let (res, nin, nout, nend) =
+                self.core
+                    .read_record(input, &mut self.out[outlen..], &mut self.ends[nends..]);
+            self.line += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
+            self.pos += nin;
+            outlen += nout;
+            nends += nend;
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => {
+                    if !self.fill()? {
+                        // At the end of input, an empty slice tells csv_core to finish the record.
+                        self.pos = self.len;
+                    }
+                }
+                csv_core::ReadRecordResult::OutputFull => {
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::Record => {
+                    self.nfields = nends;
+                    let inner = memchr::memchr_iter(b'\n', &self.out[..outlen]).count() as u64;
+                    self.expected_next = self.start_line + inner + 1;
+                    return Ok(true);
+                }
+                csv_core::ReadRecordResult::End => return Ok(false),
+            }
+        }
+    }
+
+    /// Number of fields of the current record.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.nfields
+    }
+
+    /// Whether the current record has no field.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.nfields == 0
+    }
+
+    /// Field `i` of the current record.
+    #[inline]
+    pub fn field(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.nfields {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.out[start..self.ends[i]])
+    }
+
+    /// The physical line where the current record starts (1-based).
+    #[inline]
+    pub fn start_line(&self) -> u64 {
+        self.start_line
+    }
+
+    /// Physical lines the current record spans.
+    #[inline]
+    pub fn lines_spanned(&self) -> u64 {
+        self.expected_next - self.start_line
+    }
+
+    /// Whether one or more blank lines came right before the current record.
+    #[inline]
+    pub fn blank_before(&self) -> bool {
+        self.blank_before
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(data: &'static [u8]) -> Vec<(u64, bool, Vec<String>)> {
+        let mut r = RecordReader::new(Box::new(data), b',');
+        let mut out = Vec::new();
+        while r.read().unwrap() {
+            let fields = (0..r.len())
+                .map(|i| String::from_utf8_lossy(r.field(i).unwrap()).into_owned())
+                .collect();
+            out.push((r.start_line(), r.blank_before(), fields));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_with_lf_crlf_blank_and_embedded_newlines() {
+        let got = records(b"a,b\r\n1,2\r\n\r\n\"x\r\ny\",3\r\n4,5");
+        assert_eq!(got[0], (1, false, vec!["a".into(), "b".into()]));
+        assert_eq!(got[1], (2, false, vec!["1".into(), "2".into()]));
+        assert_eq!(got[2], (4, true, vec!["x\r\ny".into(), "3".into()]));
+        assert_eq!(got[3], (6, false, vec!["4".into(), "5".into()]));
+        let got = records(b"\n\na,b\n1,2\n\n\n");
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].0, got[1].0), (3, 4));
+    }
+
+    #[test]
+    fn large_fields_grow_buffers() {
+        let mut data = b"k,v\n1,\"".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 3 * BUF));
+        data.extend_from_slice(b"\"\n2,3\n");
+        let data: &'static [u8] = Box::leak(data.into_boxed_slice());
+        let got = records(data);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].2[1].len(), 3 * BUF);
+        assert_eq!(got[2], (3, false, vec!["2".into(), "3".into()]));
+        let wide: String = (0..300)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let data: &'static [u8] =
+            Box::leak(format!("{wide}\n{wide}\n").into_bytes().into_boxed_slice());
+        let got = records(data);
+        assert_eq!(got[1].2.len(), 300);
+    }
+}

@@ -1,0 +1,43 @@
+//! Renderers: each lays out the computed [`Report`]; none computes a figure.
+
+pub mod table;
+
+use anyhow::Result;
+
+use crate::audit::figures::Report;
+use crate::cli::Format;
+
+/// Render the report in a format.
+pub fn render(report: &Report, format: Format) -> Result<String> {
+    Ok(match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report)?;
+            s.push('\n');
+            s
+        }
+        Format::Table => table::render(report),
+    })
+}
+
+/// A rate as a percentage with one decimal: `42.8%`.
+pub fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// Hours for people: `-`, `0.5 h`, `12.3 h`, `3.2 d`.
+pub fn hours(h: Option<f64>) -> String {
+    match h {
+        None => "-".into(),
+        Some(h) if h < 48.0 => format!("{h:.1} h"),
+        Some(h) => format!("{h:.1} h ({:.1} d)", h / 24.0),
+    }
+}
+
+/// `n / d` as a share, or `-` when d is 0.
+pub fn share(n: u64, d: u64) -> String {
+    if d == 0 {
+        "-".into()
+    } else {
+        pct(n as f64 / d as f64)
+    }
+}

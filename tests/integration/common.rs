@@ -1,0 +1,79 @@
+//! Shared helpers: run the binary, capture everything, parse JSON reports.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The repository root (where `Cargo.toml` lives).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path below `fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("fixtures").join(rel)
+}
+
+/// A `handoff` command isolated from the caller's working directory and environment.
+pub fn handoff() -> Command {
+    let mut cmd = Command::cargo_bin("handoff").expect("binary `handoff` is built");
+    cmd.current_dir(root());
+    cmd.env_remove("CI_HANDOFF_CONFIG");
+    cmd
+}
+
+/// Run `handoff` with `args`; print everything on failure so a broken test explains itself.
+pub fn run(args: &[&str]) -> Output {
+    let out = handoff().args(args).output().expect("handoff runs");
+    if std::env::var_os("HANDOFF_TEST_VERBOSE").is_some() {
+        eprintln!("$ handoff {}", args.join(" "));
+        eprintln!("status: {}", out.status);
+        eprintln!("stdout:\n{}", String::from_utf8_lossy(&out.stdout));
+        eprintln!("stderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    out
+}
+
+/// Run `handoff audit --config CONFIG --format json [extra...]`, require exit 0, parse the JSON.
+pub fn audit_json(config: &Path, extra: &[&str]) -> Value {
+    let config = config.to_str().expect("utf-8 path");
+    let mut args = vec!["audit", "--config", config, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "handoff {} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Assert two floats agree to a relative 1e-9 (SPEC rule 8).
+#[track_caller]
+pub fn assert_close(actual: &Value, expected: f64) {
+    let a = actual
+        .as_f64()
+        .unwrap_or_else(|| panic!("expected a number near {expected}, got {actual}"));
+    let tol = 1e-9 * expected.abs().max(1e-12);
+    assert!((a - expected).abs() <= tol, "expected {expected}, got {a}");
+}

@@ -1,0 +1,5 @@
+//! One integration-test crate: every module runs the real `handoff` binary on fixture files.
+
+mod common;
+mod core_figures;
+mod definition_figures;
