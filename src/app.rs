@@ -64,7 +64,9 @@ pub fn load_config(input: &InputArgs) -> Result<Config> {
         activities: input.activities.clone(),
         definition: input.definition.clone(),
     };
-    config::load(&config_path(input), &overrides, input.as_of.as_deref())
+    let mut cfg = config::load(&config_path(input), &overrides, input.as_of.as_deref())?;
+    cfg.strict = input.strict;
+    Ok(cfg)
 }
 
 /// Read the definition the config points at.
@@ -221,8 +223,29 @@ pub fn check_thresholds(t: &config::Thresholds, r: &audit::figures::Report) -> V
 fn check_cmd(a: &CheckArgs) -> Result<Exit> {
     let cfg = load_config(&a.input)?;
     let def = load_definition(&cfg)?;
+    let mut t = cfg.thresholds;
+    let flags = [
+        (&mut t.min_follow_up_rate, a.min_follow_up_rate),
+        (&mut t.min_sla_met_rate, a.min_sla_met_rate),
+        (&mut t.max_breach_rate, a.max_breach_rate),
+        (&mut t.min_disposition_coverage, a.min_disposition_coverage),
+        (&mut t.max_mql_not_ready_rate, a.max_mql_not_ready_rate),
+        (&mut t.max_unowned_rate, a.max_unowned_rate),
+        (
+            &mut t.max_median_hours_to_first_touch,
+            a.max_median_hours_to_first_touch,
+        ),
+    ];
+    for (slot, flag) in flags {
+        if flag.is_some() {
+            *slot = flag;
+        }
+    }
+    if let Some(j) = &a.junit {
+        refuse_input_overwrite(j, &input_paths(&cfg))?;
+    }
     let report = audit::run(&cfg, def.as_ref())?;
-    let lines = check_thresholds(&cfg.thresholds, &report);
+    let lines = check_thresholds(&t, &report);
     if lines.is_empty() {
         bail!(
             "no thresholds to check: add a [thresholds] section to `{}` (e.g. min_follow_up_rate = 0.35)",
@@ -240,17 +263,68 @@ fn check_cmd(a: &CheckArgs) -> Result<Exit> {
         ));
     }
     let failed = lines.iter().filter(|l| !l.pass).count();
-    text.push_str(&format!(
-        "{} passed, {} failed\n",
-        lines.len() - failed,
-        failed
-    ));
+    text.push_str(&if failed == 0 {
+        format!("all {} thresholds hold\n", lines.len())
+    } else {
+        format!("{failed} of {} thresholds broken\n", lines.len())
+    });
+    if let Some(j) = &a.junit {
+        emit(&junit_xml(&lines), Some(j), &input_paths(&cfg))?;
+    }
     emit(&text, None, &[])?;
     Ok(if failed > 0 {
         Exit::LimitBroken
     } else {
         Exit::Ok
     })
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML: one test case per threshold, failures carrying the limit and the value.
+pub fn junit_xml(lines: &[CheckLine]) -> String {
+    let failures = lines.iter().filter(|l| !l.pass).count();
+    let n = lines.len();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str(&format!(
+        "<testsuites name=\"handoff check\" tests=\"{n}\" failures=\"{failures}\">\n"
+    ));
+    x.push_str(&format!(
+        "  <testsuite name=\"thresholds\" tests=\"{n}\" failures=\"{failures}\">\n"
+    ));
+    for l in lines {
+        let name = xml_escape(l.name);
+        x.push_str(&format!(
+            "    <testcase classname=\"handoff.thresholds\" name=\"{name}\">"
+        ));
+        if !l.pass {
+            let kind = if l.name.starts_with("min_") {
+                "below"
+            } else {
+                "above"
+            };
+            x.push_str(&format!(
+                "\n      <failure message=\"{name}: {} is {kind} the limit {}\">limit {}, actual {}</failure>\n    ",
+                l.actual, l.limit, l.limit, l.actual
+            ));
+        }
+        x.push_str("</testcase>\n");
+    }
+    x.push_str("  </testsuite>\n</testsuites>\n");
+    x
 }
 
 fn explain_cmd(a: &ExplainArgs) -> Result<Exit> {

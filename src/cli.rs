@@ -49,6 +49,9 @@ pub struct InputArgs {
     /// The instant to audit from: `2026-11-30` (23:59:59 local) or `2026-11-30T12:00:00Z`.
     #[arg(long, value_name = "T")]
     pub as_of: Option<String>,
+    /// Stop at the first row that cannot be loaded instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Report formats.
@@ -73,6 +76,15 @@ pub struct AuditArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write one CSV row per marketing key with every verdict.
+    #[arg(long, value_name = "FILE.csv")]
+    pub details: Option<PathBuf>,
+    /// Also write every skipped row (source, line, reason) as CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub skipped: Option<PathBuf>,
+    /// Replace e-mail keys and owner names with pseudonyms in every output.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// `handoff check`.
@@ -81,6 +93,30 @@ pub struct CheckArgs {
     /// Inputs.
     #[command(flatten)]
     pub input: InputArgs,
+    /// Lowest acceptable follow-up rate (overrides [thresholds]).
+    #[arg(long, value_name = "RATE")]
+    pub min_follow_up_rate: Option<f64>,
+    /// Lowest acceptable share of eligible handoffs touched within the SLA.
+    #[arg(long, value_name = "RATE")]
+    pub min_sla_met_rate: Option<f64>,
+    /// Highest acceptable SLA breach rate.
+    #[arg(long, value_name = "RATE")]
+    pub max_breach_rate: Option<f64>,
+    /// Lowest acceptable disposition coverage.
+    #[arg(long, value_name = "RATE")]
+    pub min_disposition_coverage: Option<f64>,
+    /// Highest acceptable share of handoffs that fail the written definition.
+    #[arg(long, value_name = "RATE")]
+    pub max_mql_not_ready_rate: Option<f64>,
+    /// Highest acceptable share of eligible handoffs nobody owns.
+    #[arg(long, value_name = "RATE")]
+    pub max_unowned_rate: Option<f64>,
+    /// Highest acceptable median hours to first touch.
+    #[arg(long, value_name = "HOURS")]
+    pub max_median_hours_to_first_touch: Option<f64>,
+    /// Also write the results as JUnit XML, one test case per threshold.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// `handoff explain`.

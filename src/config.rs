@@ -387,6 +387,8 @@ pub struct Config {
     pub thresholds: Thresholds,
     /// `[findings]`, kept as written.
     pub findings: toml::Table,
+    /// `--strict`: the first row that cannot be loaded is an error.
+    pub strict: bool,
 }
 
 /// Which activities count as touches.
@@ -829,6 +831,7 @@ pub fn parse(
         definition,
         thresholds,
         findings: raw.findings.unwrap_or_default(),
+        strict: false,
     })
 }
 

@@ -37,6 +37,7 @@ pub struct CsvFile {
     pub detected_legacy: bool,
     /// The delimiter used.
     pub delimiter: u8,
+    strict: bool,
 }
 
 /// Counts of one file's records.
@@ -247,7 +248,14 @@ impl CsvFile {
             decoding,
             detected_legacy,
             delimiter,
+            strict: false,
         })
+    }
+
+    /// In strict mode the first row that cannot be loaded is an error instead of a skip.
+    pub fn strict(mut self, on: bool) -> Self {
+        self.strict = on;
+        self
     }
 
     /// The file's path.
@@ -367,6 +375,14 @@ impl CsvFile {
             );
         };
         let path = self.path.clone();
+        let strict = self.strict;
+        let first_strict: std::cell::RefCell<Option<(u64, String)>> = Default::default();
+        let mut on_skip = |line: u64, why: String| {
+            if strict && first_strict.borrow().is_none() {
+                *first_strict.borrow_mut() = Some((line, why.clone()));
+            }
+            on_skip(line, why);
+        };
         let reader = &mut self.reader;
         while reader
             .read()
@@ -418,16 +434,28 @@ impl CsvFile {
                 }
             }
         }
+        if let Some((line, why)) = first_strict.borrow_mut().take() {
+            return Err(strict_error(&path, line, &why));
+        }
         counts.footer_lines = pending.iter().map(|(_, spans, _)| spans).sum();
         Ok(counts)
     }
+}
+
+fn strict_error(path: &Path, line: u64, why: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "`{}` line {line}: {why}; --strict stops at the first row that cannot be loaded (without it the row is skipped and counted)",
+        path.display()
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rows(text: &[u8]) -> (Vec<(u64, String)>, Vec<(u64, String)>, RecordCounts) {
+    type Lines = Vec<(u64, String)>;
+
+    fn rows(text: &[u8]) -> (Lines, Lines, RecordCounts) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.csv");
         std::fs::write(&p, text).unwrap();

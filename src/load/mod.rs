@@ -533,8 +533,8 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
         }
     };
 
-    let mfile = CsvFile::open(&cfg.marketing)?;
-    let cfile = CsvFile::open(&cfg.crm)?;
+    let mfile = CsvFile::open(&cfg.marketing)?.strict(cfg.strict);
+    let cfile = CsvFile::open(&cfg.crm)?.strict(cfg.strict);
     let criteria = match def {
         Some(d) => resolve_criteria(d, &mfile, &cfile)?,
         None => CriteriaColumns::default(),
@@ -761,7 +761,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     let activities_file = match &cfg.activities {
         None => None,
         Some(ac) => {
-            let afile = CsvFile::open(ac)?;
+            let afile = CsvFile::open(ac)?.strict(cfg.strict);
             encoding_warning(&afile, Source::Activities, &mut warnings);
             let a_key = afile.require(
                 "activities",
@@ -968,7 +968,7 @@ pub fn effective_touch(t: Moment, handover: i64, zone: &Zone) -> i64 {
 }
 
 /// Read settings of a source, for criterion numbers.
-pub fn reading_of<'a>(cfg: &'a Config, source: Source) -> &'a Reading {
+pub fn reading_of(cfg: &Config, source: Source) -> &Reading {
     match source {
         Source::Marketing => &cfg.marketing.reading,
         Source::Crm => &cfg.crm.reading,

@@ -14,13 +14,13 @@ pub struct RecordReader {
     src: Box<dyn Read + Send>,
     buf: Vec<u8>,
     pos: usize,
-    len: usize,
+    filled: usize,
     eof: bool,
     /// 1 + line breaks consumed so far.
     line: u64,
     out: Vec<u8>,
     ends: Vec<usize>,
-    nfields: usize,
+    fields: usize,
     start_line: u64,
     blank_before: bool,
     expected_next: u64,
@@ -37,12 +37,12 @@ impl RecordReader {
             src,
             buf: vec![0; BUF],
             pos: 0,
-            len: 0,
+            filled: 0,
             eof: false,
             line: 1,
             out: vec![0; 4096],
             ends: vec![0; 64],
-            nfields: 0,
+            fields: 0,
             start_line: 0,
             blank_before: false,
             expected_next: 1,
@@ -54,21 +54,21 @@ impl RecordReader {
         if self.eof {
             return Ok(false);
         }
-        if self.pos < self.len {
-            self.buf.copy_within(self.pos..self.len, 0);
-            self.len -= self.pos;
+        if self.pos < self.filled {
+            self.buf.copy_within(self.pos..self.filled, 0);
+            self.filled -= self.pos;
         } else {
-            self.len = 0;
+            self.filled = 0;
         }
         self.pos = 0;
         loop {
-            match self.src.read(&mut self.buf[self.len..]) {
+            match self.src.read(&mut self.buf[self.filled..]) {
                 Ok(0) => {
                     self.eof = true;
-                    return Ok(self.len > 0);
+                    return Ok(self.filled > 0);
                 }
                 Ok(n) => {
-                    self.len += n;
+                    self.filled += n;
                     return Ok(true);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -81,7 +81,7 @@ impl RecordReader {
     pub fn read(&mut self) -> io::Result<bool> {
         // Line breaks between records (terminators and blank lines) are ours to count.
         loop {
-            if self.pos == self.len && !self.fill()? {
+            if self.pos == self.filled && !self.fill()? {
                 return Ok(false);
             }
             match self.buf[self.pos] {
@@ -98,7 +98,7 @@ impl RecordReader {
         let mut outlen = 0;
         let mut nends = 0;
         loop {
-            let input = &self.buf[self.pos..self.len];
+            let input = &self.buf[self.pos..self.filled];
             let (res, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.out[outlen..], &mut self.ends[nends..]);
@@ -110,7 +110,7 @@ impl RecordReader {
                 csv_core::ReadRecordResult::InputEmpty => {
                     if !self.fill()? {
                         // At the end of input, an empty slice tells csv_core to finish the record.
-                        self.pos = self.len;
+                        self.pos = self.filled;
                     }
                 }
                 csv_core::ReadRecordResult::OutputFull => {
@@ -122,7 +122,7 @@ impl RecordReader {
                     self.ends.resize(n, 0);
                 }
                 csv_core::ReadRecordResult::Record => {
-                    self.nfields = nends;
+                    self.fields = nends;
                     let inner = memchr::memchr_iter(b'\n', &self.out[..outlen]).count() as u64;
                     self.expected_next = self.start_line + inner + 1;
                     return Ok(true);
@@ -135,19 +135,19 @@ impl RecordReader {
     /// Number of fields of the current record.
     #[inline]
     pub fn len(&self) -> usize {
-        self.nfields
+        self.fields
     }
 
     /// Whether the current record has no field.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.nfields == 0
+        self.fields == 0
     }
 
     /// Field `i` of the current record.
     #[inline]
     pub fn field(&self, i: usize) -> Option<&[u8]> {
-        if i >= self.nfields {
+        if i >= self.fields {
             return None;
         }
         let start = if i == 0 { 0 } else { self.ends[i - 1] };

@@ -72,7 +72,7 @@ impl EmptySpellings {
                 .any(|e| e.len() == trimmed.len() && e.eq_ignore_ascii_case(trimmed));
         }
         let lowered = trimmed.to_lowercase();
-        self.lowered.iter().any(|e| *e == lowered)
+        self.lowered.contains(&lowered)
     }
 
     /// Trim a raw value and map empty spellings to `None`.

@@ -223,9 +223,8 @@ fn zone_suffix(p: &mut Cursor<'_>) -> Option<i32> {
             p.i += 1;
             let h = p.exact(2)?;
             let mut m = 0;
-            if p.eat(b':') {
-                m = p.exact(2)?;
-            } else if !p.at_end() {
+            // `+02:00`, `+0200` or `+02`.
+            if p.eat(b':') || !p.at_end() {
                 m = p.exact(2)?;
             }
             if h > 23 || m > 59 {

@@ -1,18 +1,23 @@
 //! The terminal report: comfy-table sections that read in 100 columns.
 
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
 
 use super::{hours, pct, share};
 use crate::audit::figures::Report;
 
 const WIDTH: u16 = 100;
 
+/// A rule under the header and at the bottom; no row separators, so long tables stay compact.
+const STYLE: TableStyle = TableStyle::new()
+    .header_separator(LineStyle::none().fill('─').junction('─'))
+    .bottom_border(LineStyle::none().fill('─').junction('─'));
+
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(presets::UTF8_HORIZONTAL_ONLY)
+    t.load_style(STYLE)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(WIDTH)
-        .set_header(header.iter().map(|h| Cell::new(h)));
+        .set_header(header.iter().map(Cell::new));
     for i in 1..header.len() {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
@@ -30,8 +35,10 @@ fn section(out: &mut String, title: &str) {
 }
 
 fn push_table(out: &mut String, t: &Table) {
-    out.push_str(&t.to_string());
-    out.push('\n');
+    for line in t.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
 }
 
 /// Render the terminal report.
@@ -339,8 +346,12 @@ pub fn render(r: &Report) -> String {
     if r.warnings.is_empty() {
         out.push_str("none\n");
     } else {
+        let opts = textwrap::Options::new(usize::from(WIDTH))
+            .initial_indent("- ")
+            .subsequent_indent("  ");
         for w in &r.warnings {
-            out.push_str(&format!("- {w}\n"));
+            out.push_str(&textwrap::fill(w, &opts));
+            out.push('\n');
         }
     }
     out

@@ -1,5 +1,7 @@
 //! One integration-test crate: every module runs the real `handoff` binary on fixture files.
 
+mod cli;
 mod common;
 mod core_figures;
 mod definition_figures;
+mod reference;
