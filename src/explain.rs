@@ -33,9 +33,9 @@ pub fn explain(
     let n_leads = data.leads.len();
     let lead = match data.find_key(raw_key, sf) {
         Some(id) if (id as usize) < n_leads => id as usize,
-        found => {
+        _ => {
             let mut files = format!("the marketing export `{}`", cfg.marketing.path.display());
-            let also = if found.is_some() {
+            let also = if data.is_crm_key(raw_key, sf) {
                 format!(
                     "; it appears only in the CRM export `{}`",
                     cfg.crm.path.display()
@@ -52,7 +52,7 @@ pub fn explain(
     let auditor = Auditor::new(cfg, data, def)?;
     let v = auditor.view(lead);
     let mut out = String::new();
-    let key = &data.keys[lead];
+    let key = data.keys.key(lead as u32);
     writeln!(out, "Lead {key}")?;
     writeln!(
         out,
@@ -207,7 +207,7 @@ fn activity_lines(
         Some(c) => file.locate("type", c)?,
         None => None,
     };
-    let want = &data.keys[lead];
+    let want = data.keys.key(lead as u32);
     let handover = data.leads[lead].handover;
     let zone = cfg.audit.zone;
     let empty = &ac.reading.empty;
@@ -218,7 +218,7 @@ fn activity_lines(
             let Ok(k) = normalize_key(row.get(key_col), empty, cfg.audit.salesforce_ids) else {
                 return Ok(RowFate::Loaded);
             };
-            if k.as_ref() != want.as_ref() {
+            if k.as_ref() != want {
                 return Ok(RowFate::Loaded);
             }
             let raw_at = row.get(at_col);

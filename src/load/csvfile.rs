@@ -38,6 +38,10 @@ pub struct CsvFile {
     /// The delimiter used.
     pub delimiter: u8,
     strict: bool,
+    /// Byte offset in the file where the data after the header starts.
+    data_start: u64,
+    /// Whether this reader ends at the end of the file (not a chunk before another).
+    is_final: bool,
 }
 
 /// Counts of one file's records.
@@ -102,13 +106,11 @@ fn open_file(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| anyhow::anyhow!("`{}`: cannot open: {e}", path.display()))
 }
 
-/// The line (1-based) and byte offset of the first invalid UTF-8 sequence, if any.
-fn first_invalid_utf8(path: &Path, skip: usize) -> Result<Option<(u64, u64)>> {
+/// Whether the file holds an invalid UTF-8 sequence (after `skip` bytes).
+fn has_invalid_utf8(path: &Path, skip: usize) -> Result<bool> {
     let mut f = open_file(path)?;
     let mut buf = vec![0u8; 1 << 20];
     let mut carry = 0usize;
-    let mut offset: u64 = 0;
-    let mut line: u64 = 1;
     let mut first = true;
     loop {
         let n = f
@@ -117,29 +119,18 @@ fn first_invalid_utf8(path: &Path, skip: usize) -> Result<Option<(u64, u64)>> {
         let end = carry + n;
         let start = if first { skip.min(end) } else { 0 };
         first = false;
-        let chunk = &buf[start..end];
-        match std::str::from_utf8(chunk) {
-            Ok(_) => {
-                line += memchr::memchr_iter(b'\n', chunk).count() as u64;
-                offset += chunk.len() as u64;
-                carry = 0;
+        match std::str::from_utf8(&buf[start..end]) {
+            Ok(_) => carry = 0,
+            // An incomplete sequence at the end of the buffer continues in the next read.
+            Err(e) if e.error_len().is_none() && n > 0 => {
+                let good = start + e.valid_up_to();
+                buf.copy_within(good..end, 0);
+                carry = end - good;
             }
-            Err(e) => {
-                let good = e.valid_up_to();
-                if e.error_len().is_some() || n == 0 {
-                    line += memchr::memchr_iter(b'\n', &chunk[..good]).count() as u64;
-                    return Ok(Some((line, offset + good as u64)));
-                }
-                // An incomplete sequence at the end of the chunk: carry it over.
-                line += memchr::memchr_iter(b'\n', &chunk[..good]).count() as u64;
-                offset += good as u64;
-                let rest = chunk.len() - good;
-                buf.copy_within(start + good..end, 0);
-                carry = rest;
-            }
+            Err(_) => return Ok(true),
         }
         if n == 0 {
-            return Ok(None);
+            return Ok(false);
         }
     }
 }
@@ -197,9 +188,9 @@ impl CsvFile {
             (Some((enc, _)), _) => (Decoding::Transcoded(enc), false),
             (None, Some(enc)) if enc == encoding_rs::UTF_8 => (Decoding::Utf8, false),
             (None, Some(enc)) => (Decoding::Transcoded(enc), false),
-            (None, None) => match first_invalid_utf8(path, 0)? {
-                None => (Decoding::Utf8, false),
-                Some(_) => (Decoding::Transcoded(encoding_rs::WINDOWS_1252), true),
+            (None, None) => match has_invalid_utf8(path, 0)? {
+                false => (Decoding::Utf8, false),
+                true => (Decoding::Transcoded(encoding_rs::WINDOWS_1252), true),
             },
         };
         let file = open_file(path)?;
@@ -241,6 +232,7 @@ impl CsvFile {
                 .to_string()
             })
             .collect();
+        let data_start = reader.offset() + skip_bom as u64;
         Ok(Self {
             path: path.to_path_buf(),
             reader,
@@ -249,6 +241,8 @@ impl CsvFile {
             detected_legacy,
             delimiter,
             strict: false,
+            data_start,
+            is_final: true,
         })
     }
 
@@ -351,13 +345,101 @@ impl CsvFile {
         )
     }
 
+    /// Split the data into two chunks at a record boundary near the middle, for two threads.
+    /// `None` when the file is transcoded (offsets would not be file offsets) or too small.
+    ///
+    /// The boundary is a line break outside quotes (an even number of `"` before it). A file
+    /// with stray quotes can fool that count; the first chunk then ends inside a record, which
+    /// [`for_each_row_torn`](Self::for_each_row_torn) reports so the caller reads the file whole.
+    pub fn split_in_two(self) -> Result<Option<(CsvFile, CsvFile)>> {
+        if self.decoding != Decoding::Utf8 {
+            return Ok(None);
+        }
+        let len = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        if len <= self.data_start + (1 << 16) {
+            return Ok(None);
+        }
+        let mid = self.data_start + (len - self.data_start) / 2;
+        let mut f = open_file(&self.path)?;
+        use std::io::{Seek, SeekFrom};
+        f.seek(SeekFrom::Start(self.data_start))
+            .with_context(|| format!("reading `{}`", self.path.display()))?;
+        let mut buf = vec![0u8; 1 << 20];
+        let (mut pos, mut quotes, mut newlines) = (self.data_start, 0u64, 0u64);
+        let boundary = 'scan: loop {
+            let n = f
+                .read(&mut buf)
+                .with_context(|| format!("reading `{}`", self.path.display()))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let chunk = &buf[..n];
+            let end = pos + n as u64;
+            if end <= mid {
+                quotes += memchr::memchr_iter(b'"', chunk).count() as u64;
+                newlines += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                pos = end;
+                continue;
+            }
+            for (i, &b) in chunk.iter().enumerate() {
+                match b {
+                    b'"' => quotes += 1,
+                    b'\n' => {
+                        newlines += 1;
+                        if pos + i as u64 >= mid && quotes % 2 == 0 {
+                            break 'scan pos + i as u64 + 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            pos = end;
+        };
+        if boundary >= len {
+            return Ok(None);
+        }
+        let first_line = self.reader.line();
+        let head = self.chunk(self.data_start, boundary, first_line, false)?;
+        let tail = self.chunk(boundary, len, first_line + newlines, true)?;
+        Ok(Some((head, tail)))
+    }
+
+    fn chunk(&self, start: u64, end: u64, line: u64, is_final: bool) -> Result<CsvFile> {
+        use std::io::{Seek, SeekFrom};
+        let mut f = open_file(&self.path)?;
+        f.seek(SeekFrom::Start(start))
+            .with_context(|| format!("reading `{}`", self.path.display()))?;
+        let src: Box<dyn Read + Send> = Box::new(f.take(end - start));
+        Ok(CsvFile {
+            path: self.path.clone(),
+            reader: RecordReader::starting_at(src, self.delimiter, line),
+            headers: self.headers.clone(),
+            decoding: self.decoding,
+            detected_legacy: self.detected_legacy,
+            delimiter: self.delimiter,
+            strict: self.strict,
+            data_start: start,
+            is_final,
+        })
+    }
+
     /// Stream every data row to `f`, which loads it or says why it is skipped. Ragged rows and
     /// the footer are handled here. `on_skip` receives each skip's line and reason.
     pub fn for_each_row(
+        self,
+        f: impl FnMut(&Row<'_>) -> Result<RowFate>,
+        on_skip: impl FnMut(u64, String),
+    ) -> Result<RecordCounts> {
+        self.for_each_row_torn(f, on_skip).map(|(counts, _)| counts)
+    }
+
+    /// [`for_each_row`](Self::for_each_row), also saying whether a chunk that is not the end
+    /// of the file ended inside a record (its split point was wrong).
+    pub fn for_each_row_torn(
         mut self,
         mut f: impl FnMut(&Row<'_>) -> Result<RowFate>,
         mut on_skip: impl FnMut(u64, String),
-    ) -> Result<RecordCounts> {
+    ) -> Result<(RecordCounts, bool)> {
         let width = self.headers.len();
         let mut counts = RecordCounts::default();
         // Records after a blank line whose width differs from the header's: footer candidates,
@@ -434,11 +516,18 @@ impl CsvFile {
                 }
             }
         }
+        if !self.is_final {
+            // A chunk before another: what looked like a footer is followed by more data.
+            for (line, _, n) in pending.drain(..) {
+                ragged(&mut counts, &mut on_skip, line, n);
+            }
+        }
         if let Some((line, why)) = first_strict.borrow_mut().take() {
             return Err(strict_error(&path, line, &why));
         }
         counts.footer_lines = pending.iter().map(|(_, spans, _)| spans).sum();
-        Ok(counts)
+        let torn = !self.is_final && self.reader.last_at_eof();
+        Ok((counts, torn))
     }
 }
 

@@ -7,6 +7,7 @@
 //! *mean* is `audit`'s business.
 
 pub mod csvfile;
+pub mod keys;
 pub mod preset;
 pub mod records;
 pub mod text;
@@ -15,11 +16,12 @@ pub mod time;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::config::{AsOfSetting, Config, Reading, Source, SourceConfig};
 use crate::rules::Definition;
 use csvfile::{CsvFile, Decoding, RecordCounts, Row, RowFate};
+use keys::KeyTable;
 use text::{EmptySpellings, KeyProblem, normalize_key};
 use time::{DateOrder, OrderHint, Stamp, StampError, Zone};
 
@@ -154,10 +156,10 @@ pub struct CriteriaColumns {
 
 /// Everything the audit needs from the files.
 pub struct Dataset {
-    /// Normalized key → id. Marketing keys are ids `0..leads.len()`.
-    pub key_ids: FxHashMap<Box<str>, u32>,
-    /// Normalized keys by id.
-    pub keys: Vec<Box<str>>,
+    /// Marketing keys (normalized); a key's id is its lead index.
+    pub keys: KeyTable,
+    /// CRM keys (normalized), including those marketing does not have.
+    pub crm_keys: KeyTable,
     /// Per marketing key.
     pub leads: Vec<Lead>,
     /// Per marketing key: its CRM row.
@@ -205,7 +207,13 @@ impl Dataset {
     /// The id of a key as written (normalized like the loader does), if any file has it.
     pub fn find_key(&self, raw: &str, salesforce_ids: bool) -> Option<u32> {
         let k = normalize_key(raw, &EmptySpellings::default(), salesforce_ids).ok()?;
-        self.key_ids.get(k.as_ref()).copied()
+        self.keys.get(&k)
+    }
+
+    /// Whether a key as written is a CRM key.
+    pub fn is_crm_key(&self, raw: &str, salesforce_ids: bool) -> bool {
+        normalize_key(raw, &EmptySpellings::default(), salesforce_ids)
+            .is_ok_and(|k| self.crm_keys.get(&k).is_some())
     }
 
     /// The cleaned marketing criterion value of `lead` in `slot`.
@@ -515,122 +523,160 @@ pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// Load the three exports.
-pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
+/// The latest timestamp seen that is not later than `now` (for a derived as_of).
+#[derive(Debug, Clone, Copy)]
+struct Latest {
+    now: i64,
+    latest: Option<i64>,
+}
+
+impl Latest {
+    fn see(&mut self, t: i64) {
+        if t <= self.now && self.latest.is_none_or(|l| t > l) {
+            self.latest = Some(t);
+        }
+    }
+    fn merge(&mut self, other: Latest) {
+        if let Some(t) = other.latest {
+            self.see(t);
+        }
+    }
+}
+
+/// What one pass over one file produced besides its own state.
+struct PassLog {
+    counts: RecordCounts,
+    skipped: Vec<SkippedRow>,
+    latest: Latest,
+    excel: u64,
+    warnings: Vec<String>,
+}
+
+impl PassLog {
+    fn new(now: i64) -> Self {
+        Self {
+            counts: RecordCounts::default(),
+            skipped: Vec::new(),
+            latest: Latest { now, latest: None },
+            excel: 0,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+fn key_column(file: &CsvFile, cfg: &SourceConfig) -> Result<usize> {
+    let named = crate::config::ColumnRef::Named("key".into());
+    file.require(
+        cfg.source.name(),
+        "key",
+        cfg.column("key").unwrap_or(&named),
+    )
+}
+
+/// A key as the loader compares it, or why its row is skipped.
+fn row_key<'r>(
+    row: &'r Row<'_>,
+    col: usize,
+    empty: &EmptySpellings,
+    sf: bool,
+    excel: &mut u64,
+) -> std::result::Result<std::borrow::Cow<'r, str>, String> {
+    normalize_key(row.get(col), empty, sf).map_err(|p| {
+        if p == KeyProblem::ExcelDamaged {
+            *excel += 1;
+        }
+        key_skip(&p, row.get(col))
+    })
+}
+
+/// The marketing export: one [`Lead`] per distinct key (SPEC rule 1).
+struct MarketingPass {
+    keys: KeyTable,
+    leads: Vec<Lead>,
+    values: Vec<u32>,
+    interners: Vec<Interner>,
+    log: PassLog,
+}
+
+fn load_marketing(
+    cfg: &Config,
+    file: CsvFile,
+    criteria: &CriteriaColumns,
+    now: i64,
+) -> Result<MarketingPass> {
+    let mc = &cfg.marketing;
     let zone = cfg.audit.zone;
     let sf = cfg.audit.salesforce_ids;
-    let now = now_micros();
-    let cutoff = match cfg.as_of {
-        AsOfSetting::Fixed(t, _) => t,
-        AsOfSetting::FromData => now,
-    };
-    let mut warnings = Vec::new();
-    let mut skipped = Vec::new();
-    let mut latest: Option<i64> = None;
-    let mut see = |t: i64| {
-        if t <= now && latest.is_none_or(|l| t > l) {
-            latest = Some(t);
-        }
-    };
-
-    let mfile = CsvFile::open(&cfg.marketing)?.strict(cfg.strict);
-    let cfile = CsvFile::open(&cfg.crm)?.strict(cfg.strict);
-    let criteria = match def {
-        Some(d) => resolve_criteria(d, &mfile, &cfile)?,
-        None => CriteriaColumns::default(),
-    };
-    encoding_warning(&mfile, Source::Marketing, &mut warnings);
-    encoding_warning(&cfile, Source::Crm, &mut warnings);
-
-    // ---- marketing ----
-    let mc = &cfg.marketing;
-    let m_key = mfile.require(
-        "marketing",
-        "key",
-        mc.column("key")
-            .unwrap_or(&crate::config::ColumnRef::Named("key".into())),
-    )?;
-    let mut m_handover = time_column(&mfile, mc, "handed_over_at", true)?.expect("required");
-    let m_mql = optional_column(&mfile, mc, "mql")?;
-    let mut m_created = time_column(&mfile, mc, "created_at", false)?;
-    let m_headers = mfile.headers().to_vec();
-    let m_ctx = TimeCtx {
+    let key_col = key_column(&file, mc)?;
+    let mut handover_col = time_column(&file, mc, "handed_over_at", true)?.expect("required");
+    let mql_col = optional_column(&file, mc, "mql")?;
+    let mut created_col = time_column(&file, mc, "created_at", false)?;
+    let headers = file.headers().to_vec();
+    let ctx = TimeCtx {
         cfg: mc,
-        headers: m_headers.clone(),
+        headers: headers.clone(),
         zone,
     };
-    let m_empty = &mc.reading.empty;
-    let mut key_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    let mut keys: Vec<Box<str>> = Vec::new();
-    let mut leads: Vec<Lead> = Vec::new();
-    let mut chosen_handoff: Vec<bool> = Vec::new();
-    let mstride = criteria.marketing.len();
-    let mut marketing_interners = vec![Interner::default(); mstride];
-    let mut marketing_values: Vec<u32> = Vec::new();
-    let mut excel_damaged = [0u64; 3];
-    let mut m_rows = 0u64;
-    let m_counts = mfile.for_each_row(
+    let empty = &mc.reading.empty;
+    let estimate = file_len(&mc.path) / 96;
+    let mut keys = KeyTable::with_capacity(estimate, 24);
+    let mut leads: Vec<Lead> = Vec::with_capacity(estimate);
+    let mut chosen_handoff: Vec<bool> = Vec::with_capacity(estimate);
+    let stride = criteria.marketing.len();
+    let mut interners = vec![Interner::default(); stride];
+    let mut values: Vec<u32> = Vec::new();
+    let mut log = PassLog::new(now);
+    let (mut latest, mut excel) = (log.latest, 0u64);
+    let mut skipped = Vec::new();
+    let counts = file.for_each_row(
         |row| {
-            let key = match normalize_key(row.get(m_key), m_empty, sf) {
+            let key = match row_key(row, key_col, empty, sf, &mut excel) {
                 Ok(k) => k,
-                Err(p) => {
-                    if p == KeyProblem::ExcelDamaged {
-                        excel_damaged[0] += 1;
-                    }
-                    return Ok(RowFate::Skipped(key_skip(&p, row.get(m_key))));
-                }
+                Err(why) => return Ok(RowFate::Skipped(why)),
             };
-            let handover = match m_empty.clean(row.get(m_handover.idx)) {
+            let handover = match empty.clean(row.get(handover_col.idx)) {
                 None => None,
-                Some(v) => match m_ctx.parse(&mut m_handover, v)? {
+                Some(v) => match ctx.parse(&mut handover_col, v)? {
                     Some(t) => Some(t.at),
                     None => {
                         return Ok(RowFate::Skipped(format!(
                             "unparsable handed_over_at `{v}` in column `{}`",
-                            m_headers[m_handover.idx]
+                            headers[handover_col.idx]
                         )));
                     }
                 },
             };
-            let flag = match m_mql {
+            let flag = match mql_col {
                 None => true,
-                Some(i) => m_empty
+                Some(i) => empty
                     .clean(row.get(i))
                     .is_some_and(|v| MQL_TRUE.iter().any(|t| t.eq_ignore_ascii_case(v))),
             };
             if let Some(t) = handover {
-                see(t);
+                latest.see(t);
             }
-            if let Some(t) = m_ctx.optional(&mut m_created, row, m_empty)? {
-                see(t.at);
+            if let Some(t) = ctx.optional(&mut created_col, row, empty)? {
+                latest.see(t.at);
             }
             let handoff = if flag { handover } else { None };
-            m_rows += 1;
-            let (id, new) = match key_ids.get(key.as_ref()) {
-                Some(&id) => (id as usize, false),
-                None => {
-                    let id = keys.len();
-                    let boxed: Box<str> = key.as_ref().into();
-                    key_ids.insert(boxed.clone(), id as u32);
-                    keys.push(boxed);
-                    leads.push(Lead::default());
-                    chosen_handoff.push(false);
-                    marketing_values.resize(marketing_values.len() + mstride, 0);
-                    (id, true)
-                }
-            };
+            let (id, new) = keys.get_or_insert(&key);
+            let id = id as usize;
+            if new {
+                leads.push(Lead::default());
+                chosen_handoff.push(false);
+                values.resize(values.len() + stride, 0);
+            }
             // SPEC rule 1: the earliest handoff row (ties: first in file order), else the first row.
             let replace = new
-                || match handoff {
-                    Some(t) => !chosen_handoff[id] || leads[id].handover.is_some_and(|h| t < h),
-                    None => false,
-                };
+                || handoff.is_some_and(|t| {
+                    !chosen_handoff[id] || leads[id].handover.is_some_and(|h| t < h)
+                });
             if replace {
                 leads[id].handover = handoff;
                 chosen_handoff[id] = handoff.is_some();
                 for (slot, &col) in criteria.marketing.iter().enumerate() {
-                    let v = m_empty.clean(row.get(col)).unwrap_or("");
-                    marketing_values[id * mstride + slot] = marketing_interners[slot].intern(v);
+                    let v = empty.clean(row.get(col)).unwrap_or("");
+                    values[id * stride + slot] = interners[slot].intern(v);
                 }
             }
             Ok(RowFate::Loaded)
@@ -643,97 +689,98 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             })
         },
     )?;
-    debug_assert_eq!(m_counts.rows, m_rows);
+    log.counts = counts;
+    log.skipped = skipped;
+    log.latest = latest;
+    log.excel = excel;
     time_warnings(
         Source::Marketing,
         &mc.path,
-        &m_headers,
-        &[&Some(m_handover), &m_created],
-        &mut warnings,
+        &headers,
+        &[&Some(handover_col), &created_col],
+        &mut log.warnings,
     );
-    let n_leads = leads.len();
-    let duplicate_marketing = m_rows - n_leads as u64;
+    Ok(MarketingPass {
+        keys,
+        leads,
+        values,
+        interners,
+        log,
+    })
+}
 
-    // ---- crm ----
+/// The CRM export: the first row of every distinct key.
+struct CrmPass {
+    keys: KeyTable,
+    recs: Vec<CrmRec>,
+    values: Vec<u32>,
+    interners: Vec<Interner>,
+    owners: Interner,
+    dispositions: Interner,
+    reasons: Interner,
+    log: PassLog,
+}
+
+fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -> Result<CrmPass> {
     let cc = &cfg.crm;
-    let c_key = cfile.require(
-        "crm",
-        "key",
-        cc.column("key")
-            .unwrap_or(&crate::config::ColumnRef::Named("key".into())),
-    )?;
-    let c_owner = optional_column(&cfile, cc, "owner")?;
-    let c_disp = optional_column(&cfile, cc, "disposition")?;
-    let c_reason = optional_column(&cfile, cc, "disposition_reason")?;
-    let mut c_assigned = time_column(&cfile, cc, "assigned_at", false)?;
-    let mut c_disp_at = time_column(&cfile, cc, "disposition_at", false)?;
-    let mut c_first = time_column(&cfile, cc, "first_touch_at", false)?;
-    let c_headers = cfile.headers().to_vec();
-    let c_ctx = TimeCtx {
+    let zone = cfg.audit.zone;
+    let sf = cfg.audit.salesforce_ids;
+    let key_col = key_column(&file, cc)?;
+    let owner_col = optional_column(&file, cc, "owner")?;
+    let disp_col = optional_column(&file, cc, "disposition")?;
+    let reason_col = optional_column(&file, cc, "disposition_reason")?;
+    let mut assigned_col = time_column(&file, cc, "assigned_at", false)?;
+    let mut disp_at_col = time_column(&file, cc, "disposition_at", false)?;
+    let mut first_col = time_column(&file, cc, "first_touch_at", false)?;
+    let headers = file.headers().to_vec();
+    let ctx = TimeCtx {
         cfg: cc,
-        headers: c_headers.clone(),
+        headers: headers.clone(),
         zone,
     };
-    let c_empty = &cc.reading.empty;
-    let cstride = criteria.crm.len();
-    let mut crm_interners = vec![Interner::default(); cstride];
-    let mut crm_values = vec![0u32; n_leads * cstride];
-    let mut crm = vec![CrmRec::default(); n_leads];
-    let mut crm_other: FxHashSet<u32> = FxHashSet::default();
-    let mut owners = Interner::default();
-    let mut dispositions = Interner::default();
-    let mut reasons = Interner::default();
-    let mut c_rows = 0u64;
-    let c_counts = cfile.for_each_row(
+    let empty = &cc.reading.empty;
+    let estimate = file_len(&cc.path) / 96;
+    let mut keys = KeyTable::with_capacity(estimate, 24);
+    let mut recs: Vec<CrmRec> = Vec::with_capacity(estimate);
+    let stride = criteria.crm.len();
+    let mut interners = vec![Interner::default(); stride];
+    let mut values: Vec<u32> = Vec::new();
+    let (mut owners, mut dispositions, mut reasons) = (
+        Interner::default(),
+        Interner::default(),
+        Interner::default(),
+    );
+    let mut log = PassLog::new(now);
+    let (mut latest, mut excel) = (log.latest, 0u64);
+    let mut skipped = Vec::new();
+    let counts = file.for_each_row(
         |row| {
-            let key = match normalize_key(row.get(c_key), c_empty, sf) {
+            let key = match row_key(row, key_col, empty, sf, &mut excel) {
                 Ok(k) => k,
-                Err(p) => {
-                    if p == KeyProblem::ExcelDamaged {
-                        excel_damaged[1] += 1;
-                    }
-                    return Ok(RowFate::Skipped(key_skip(&p, row.get(c_key))));
-                }
+                Err(why) => return Ok(RowFate::Skipped(why)),
             };
-            let assigned = c_ctx.optional(&mut c_assigned, row, c_empty)?;
-            let disp_at = c_ctx.optional(&mut c_disp_at, row, c_empty)?;
-            let first = c_ctx.optional(&mut c_first, row, c_empty)?;
+            let assigned = ctx.optional(&mut assigned_col, row, empty)?;
+            let disp_at = ctx.optional(&mut disp_at_col, row, empty)?;
+            let first = ctx.optional(&mut first_col, row, empty)?;
             for t in [assigned, disp_at, first].into_iter().flatten() {
-                see(t.at);
+                latest.see(t.at);
             }
-            c_rows += 1;
-            let id = match key_ids.get(key.as_ref()) {
-                Some(&id) => id,
-                None => {
-                    let id = keys.len() as u32;
-                    let boxed: Box<str> = key.as_ref().into();
-                    key_ids.insert(boxed.clone(), id);
-                    keys.push(boxed);
-                    id
-                }
-            };
-            if (id as usize) >= n_leads {
-                crm_other.insert(id);
+            let (_, new) = keys.get_or_insert(&key);
+            if !new {
                 return Ok(RowFate::Loaded);
             }
-            let rec = &mut crm[id as usize];
-            if rec.present {
-                return Ok(RowFate::Loaded);
-            }
-            let clean = |i: Option<usize>| i.and_then(|i| c_empty.clean(row.get(i))).unwrap_or("");
-            *rec = CrmRec {
+            let clean = |i: Option<usize>| i.and_then(|i| empty.clean(row.get(i))).unwrap_or("");
+            recs.push(CrmRec {
                 present: true,
-                owner: owners.intern(clean(c_owner)),
-                disposition: dispositions.intern(clean(c_disp)),
-                reason: reasons.intern(clean(c_reason)),
+                owner: owners.intern(clean(owner_col)),
+                disposition: dispositions.intern(clean(disp_col)),
+                reason: reasons.intern(clean(reason_col)),
                 assigned_at: assigned.map(|t| t.at),
                 disposition_at: disp_at.map(|t| t.at),
                 first_touch: first,
-            };
-            let base = id as usize * cstride;
+            });
             for (slot, &col) in criteria.crm.iter().enumerate() {
-                let v = c_empty.clean(row.get(col)).unwrap_or("");
-                crm_values[base + slot] = crm_interners[slot].intern(v);
+                values.push(interners[slot].intern(clean(Some(col))));
             }
             Ok(RowFate::Loaded)
         },
@@ -745,213 +792,389 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             })
         },
     )?;
-    debug_assert_eq!(c_counts.rows, c_rows);
+    log.counts = counts;
+    log.skipped = skipped;
+    log.latest = latest;
+    log.excel = excel;
     time_warnings(
         Source::Crm,
         &cc.path,
-        &c_headers,
-        &[&c_assigned, &c_disp_at, &c_first],
+        &headers,
+        &[&assigned_col, &disp_at_col, &first_col],
+        &mut log.warnings,
+    );
+    Ok(CrmPass {
+        keys,
+        recs,
+        values,
+        interners,
+        owners,
+        dispositions,
+        reasons,
+        log,
+    })
+}
+
+/// What the activity pass needs to know about the leads (shared by every chunk).
+struct LeadsView<'a> {
+    keys: &'a KeyTable,
+    leads: &'a [Lead],
+    owners: &'a Interner,
+    crm: &'a [CrmRec],
+}
+
+/// Activities folded into per-lead first touches (one chunk of the file).
+struct ActivityPass {
+    first: Vec<i64>,
+    before: Vec<bool>,
+    unknown: KeyTable,
+    log: PassLog,
+    bad_at: (u64, Option<String>),
+    /// The chunk's last record ended at the end of the chunk without a line break: the chunk
+    /// boundary was not a record boundary.
+    torn: bool,
+}
+
+fn fold_activities(
+    cfg: &Config,
+    file: CsvFile,
+    view: &LeadsView<'_>,
+    cutoff: i64,
+    now: i64,
+) -> Result<ActivityPass> {
+    let ac = cfg.activities.as_ref().expect("activities configured");
+    let zone = cfg.audit.zone;
+    let sf = cfg.audit.salesforce_ids;
+    let key_col = key_column(&file, ac)?;
+    let mut at_col = time_column(&file, ac, "at", true)?.expect("required");
+    let type_col = optional_column(&file, ac, "type")?;
+    let owner_col = optional_column(&file, ac, "owner")?;
+    let subject_col = optional_column(&file, ac, "subject")?;
+    let touch = &cfg.touch;
+    if touch.touch_types.is_some() && type_col.is_none() {
+        bail!(
+            "`{}`: [activities] touch_types is set but no `type` column is mapped; set type = \"<header>\"",
+            ac.path.display()
+        );
+    }
+    if touch.owner_only && owner_col.is_none() {
+        bail!(
+            "`{}`: [activities] owner_only = true needs the activity `owner` column; set owner = \"<header>\"",
+            ac.path.display()
+        );
+    }
+    let headers = file.headers().to_vec();
+    let ctx = TimeCtx {
+        cfg: ac,
+        headers: headers.clone(),
+        zone,
+    };
+    let empty = &ac.reading.empty;
+    let n = view.leads.len();
+    let mut first = vec![i64::MAX; n];
+    let mut before = vec![false; n];
+    let mut unknown = KeyTable::default();
+    let mut log = PassLog::new(now);
+    let (mut latest, mut excel) = (log.latest, 0u64);
+    let mut skipped = Vec::new();
+    let (counts, torn) = file.for_each_row_torn(
+        |row| {
+            let key = match row_key(row, key_col, empty, sf, &mut excel) {
+                Ok(k) => k,
+                Err(why) => return Ok(RowFate::Skipped(why)),
+            };
+            let at = match empty.clean(row.get(at_col.idx)) {
+                None => {
+                    return Ok(RowFate::Skipped(format!(
+                        "empty at in column `{}`",
+                        headers[at_col.idx]
+                    )));
+                }
+                Some(v) => match ctx.parse(&mut at_col, v)? {
+                    Some(t) => t,
+                    None => {
+                        return Ok(RowFate::Skipped(format!(
+                            "unparsable at `{v}` in column `{}`",
+                            headers[at_col.idx]
+                        )));
+                    }
+                },
+            };
+            latest.see(at.at);
+            let Some(id) = view.keys.get(&key) else {
+                unknown.get_or_insert(&key);
+                return Ok(RowFate::Loaded);
+            };
+            let id = id as usize;
+            if at.at > cutoff {
+                return Ok(RowFate::Loaded);
+            }
+            let Some(handover) = view.leads[id].handover else {
+                return Ok(RowFate::Loaded);
+            };
+            let ty = type_col
+                .map(|i| row.get(i))
+                .filter(|t| !empty.is_empty_value(t));
+            if !touch.is_touch_type(ty) {
+                return Ok(RowFate::Loaded);
+            }
+            if !touch.exclude.is_empty() {
+                let subject = row.opt(subject_col).to_lowercase();
+                let ty = ty.unwrap_or("").to_lowercase();
+                if touch
+                    .exclude
+                    .iter()
+                    .any(|x| subject.contains(x.as_str()) || ty.contains(x.as_str()))
+                {
+                    return Ok(RowFate::Loaded);
+                }
+            }
+            if touch.owner_only {
+                let rec = &view.crm[id];
+                let owner = if rec.present {
+                    view.owners.get(rec.owner)
+                } else {
+                    ""
+                };
+                let a = row.opt(owner_col);
+                if owner.is_empty()
+                    || !(a.eq_ignore_ascii_case(owner) || a.to_lowercase() == owner.to_lowercase())
+                {
+                    return Ok(RowFate::Loaded);
+                }
+            }
+            let eff = effective_touch(at, handover, &zone);
+            if eff >= handover {
+                if eff < first[id] {
+                    first[id] = eff;
+                }
+            } else {
+                before[id] = true;
+            }
+            Ok(RowFate::Loaded)
+        },
+        |line, reason| {
+            skipped.push(SkippedRow {
+                source: Source::Activities,
+                line,
+                reason,
+            })
+        },
+    )?;
+    log.counts = counts;
+    log.skipped = skipped;
+    log.latest = latest;
+    log.excel = excel;
+    Ok(ActivityPass {
+        first,
+        before,
+        unknown,
+        log,
+        bad_at: (at_col.bad, at_col.example),
+        torn,
+    })
+}
+
+fn file_len(path: &Path) -> usize {
+    std::fs::metadata(path).map_or(0, |m| m.len() as usize)
+}
+
+/// Files smaller than this are read by one thread.
+const PARALLEL_MIN_BYTES: u64 = 8 << 20;
+
+/// Fold the activity file, in two chunks on two threads when it is large and plain UTF-8.
+fn load_activities(
+    cfg: &Config,
+    view: &LeadsView<'_>,
+    cutoff: i64,
+    now: i64,
+    warnings: &mut Vec<String>,
+) -> Result<ActivityPass> {
+    let ac = cfg.activities.as_ref().expect("activities configured");
+    let file = CsvFile::open(ac)?.strict(cfg.strict);
+    encoding_warning(&file, Source::Activities, warnings);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > 1 && file_len(&ac.path) as u64 >= PARALLEL_MIN_BYTES {
+        if let Some((head, tail)) = file.split_in_two()? {
+            let (a, b) = std::thread::scope(|s| {
+                let tail_job = s.spawn(|| fold_activities(cfg, tail, view, cutoff, now));
+                let a = fold_activities(cfg, head, view, cutoff, now);
+                let b = tail_job
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("activity worker thread failed")));
+                (a, b)
+            });
+            let (mut a, b) = (a?, b?);
+            if !a.torn {
+                merge_activities(&mut a, b);
+                return Ok(a);
+            }
+            // The split point was inside a quoted field (a file with stray quotes): read again
+            // in one piece.
+        }
+        let file = CsvFile::open(ac)?.strict(cfg.strict);
+        return fold_activities(cfg, file, view, cutoff, now);
+    }
+    fold_activities(cfg, file, view, cutoff, now)
+}
+
+fn merge_activities(a: &mut ActivityPass, b: ActivityPass) {
+    for (x, y) in a.first.iter_mut().zip(&b.first) {
+        if *y < *x {
+            *x = *y;
+        }
+    }
+    for (x, y) in a.before.iter_mut().zip(&b.before) {
+        *x |= *y;
+    }
+    for i in 0..b.unknown.len() {
+        a.unknown.get_or_insert(b.unknown.key(i as u32));
+    }
+    a.log.counts.rows += b.log.counts.rows;
+    a.log.counts.skipped += b.log.counts.skipped;
+    a.log.counts.footer_lines += b.log.counts.footer_lines;
+    a.log.skipped.extend(b.log.skipped);
+    a.log.latest.merge(b.log.latest);
+    a.log.excel += b.log.excel;
+    a.bad_at.0 += b.bad_at.0;
+    if a.bad_at.1.is_none() {
+        a.bad_at.1 = b.bad_at.1;
+    }
+    a.torn = b.torn;
+}
+
+fn excel_warning(source: Source, path: &Path, n: u64, warnings: &mut Vec<String>) {
+    if n > 0 {
+        warnings.push(format!(
+            "{} file `{}`: {n} row(s) skipped because Excel turned their key into a number (such as `1.10416E+11`); export the file again without opening it in Excel, or format the key column as text",
+            source.name(),
+            path.display()
+        ));
+    }
+}
+
+/// Load the three exports.
+pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
+    let now = now_micros();
+    let cutoff = match cfg.as_of {
+        AsOfSetting::Fixed(t, _) => t,
+        AsOfSetting::FromData => now,
+    };
+    let mut warnings = Vec::new();
+    let mfile = CsvFile::open(&cfg.marketing)?.strict(cfg.strict);
+    let cfile = CsvFile::open(&cfg.crm)?.strict(cfg.strict);
+    let criteria = match def {
+        Some(d) => resolve_criteria(d, &mfile, &cfile)?,
+        None => CriteriaColumns::default(),
+    };
+    encoding_warning(&mfile, Source::Marketing, &mut warnings);
+    encoding_warning(&cfile, Source::Crm, &mut warnings);
+
+    // The two files are independent until their keys are joined: read them side by side.
+    let (m, c) = std::thread::scope(|s| {
+        let crm_job = s.spawn(|| load_crm(cfg, cfile, &criteria, now));
+        let m = load_marketing(cfg, mfile, &criteria, now);
+        let c = crm_job
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("CRM worker thread failed")));
+        (m, c)
+    });
+    let (mut m, mut c) = (m?, c?);
+
+    // Join each marketing key to its CRM row.
+    let n = m.leads.len();
+    let cstride = criteria.crm.len();
+    let mut crm = vec![CrmRec::default(); n];
+    let mut crm_values = vec![0u32; n * cstride];
+    for (lead, rec) in crm.iter_mut().enumerate() {
+        if let Some(cid) = c.keys.get(m.keys.key(lead as u32)) {
+            let cid = cid as usize;
+            *rec = c.recs[cid];
+            crm_values[lead * cstride..(lead + 1) * cstride]
+                .copy_from_slice(&c.values[cid * cstride..(cid + 1) * cstride]);
+        }
+    }
+    c.recs = Vec::new();
+    c.values = Vec::new();
+
+    let mut latest = m.log.latest;
+    latest.merge(c.log.latest);
+    let mut skipped = std::mem::take(&mut m.log.skipped);
+    skipped.append(&mut c.log.skipped);
+    warnings.append(&mut m.log.warnings);
+    warnings.append(&mut c.log.warnings);
+    excel_warning(
+        Source::Marketing,
+        &cfg.marketing.path,
+        m.log.excel,
         &mut warnings,
     );
-    let crm_distinct = crm.iter().filter(|r| r.present).count() as u64 + crm_other.len() as u64;
-    let duplicate_crm = c_rows - crm_distinct;
+    excel_warning(Source::Crm, &cfg.crm.path, c.log.excel, &mut warnings);
 
-    // ---- activities ----
-    let mut activities_without_marketing = 0u64;
+    let mut activities_without_marketing = 0;
     let activities_file = match &cfg.activities {
         None => None,
         Some(ac) => {
-            let afile = CsvFile::open(ac)?.strict(cfg.strict);
-            encoding_warning(&afile, Source::Activities, &mut warnings);
-            let a_key = afile.require(
-                "activities",
-                "key",
-                ac.column("key")
-                    .unwrap_or(&crate::config::ColumnRef::Named("key".into())),
-            )?;
-            let mut a_at = time_column(&afile, ac, "at", true)?.expect("required");
-            let a_type = optional_column(&afile, ac, "type")?;
-            let a_owner = optional_column(&afile, ac, "owner")?;
-            let a_subject = optional_column(&afile, ac, "subject")?;
-            if cfg.touch.touch_types.is_some() && a_type.is_none() {
-                bail!(
-                    "`{}`: [activities] touch_types is set but no `type` column is mapped; set type = \"<header>\"",
-                    ac.path.display()
-                );
-            }
-            if cfg.touch.owner_only && a_owner.is_none() {
-                bail!(
-                    "`{}`: [activities] owner_only = true needs the activity `owner` column; set owner = \"<header>\"",
-                    ac.path.display()
-                );
-            }
-            let a_headers = afile.headers().to_vec();
-            let a_ctx = TimeCtx {
-                cfg: ac,
-                headers: a_headers.clone(),
-                zone,
+            let view = LeadsView {
+                keys: &m.keys,
+                leads: &m.leads,
+                owners: &c.owners,
+                crm: &crm,
             };
-            let a_empty = &ac.reading.empty;
-            let touch = &cfg.touch;
-            let mut unknown: FxHashSet<Box<str>> = FxHashSet::default();
-            let mut unknown_known_ids: FxHashSet<u32> = FxHashSet::default();
-            let counts = afile.for_each_row(
-                |row| {
-                    let key = match normalize_key(row.get(a_key), a_empty, sf) {
-                        Ok(k) => k,
-                        Err(p) => {
-                            if p == KeyProblem::ExcelDamaged {
-                                excel_damaged[2] += 1;
-                            }
-                            return Ok(RowFate::Skipped(key_skip(&p, row.get(a_key))));
-                        }
-                    };
-                    let at = match a_empty.clean(row.get(a_at.idx)) {
-                        None => {
-                            return Ok(RowFate::Skipped(format!(
-                                "empty at in column `{}`",
-                                a_headers[a_at.idx]
-                            )));
-                        }
-                        Some(v) => match a_ctx.parse(&mut a_at, v)? {
-                            Some(t) => t,
-                            None => {
-                                return Ok(RowFate::Skipped(format!(
-                                    "unparsable at `{v}` in column `{}`",
-                                    a_headers[a_at.idx]
-                                )));
-                            }
-                        },
-                    };
-                    see(at.at);
-                    let id = match key_ids.get(key.as_ref()) {
-                        Some(&id) if (id as usize) < n_leads => id as usize,
-                        Some(&id) => {
-                            unknown_known_ids.insert(id);
-                            return Ok(RowFate::Loaded);
-                        }
-                        None => {
-                            if !unknown.contains(key.as_ref()) {
-                                unknown.insert(key.as_ref().into());
-                            }
-                            return Ok(RowFate::Loaded);
-                        }
-                    };
-                    if at.at > cutoff {
-                        return Ok(RowFate::Loaded);
-                    }
-                    let lead = &mut leads[id];
-                    let Some(handover) = lead.handover else {
-                        return Ok(RowFate::Loaded);
-                    };
-                    let ty = a_type
-                        .map(|i| row.get(i))
-                        .filter(|t| !a_empty.is_empty_value(t));
-                    if !touch.is_touch_type(ty) {
-                        return Ok(RowFate::Loaded);
-                    }
-                    if !touch.exclude.is_empty() {
-                        let subject = row.opt(a_subject).to_lowercase();
-                        let ty = ty.unwrap_or("").to_lowercase();
-                        if touch
-                            .exclude
-                            .iter()
-                            .any(|x| subject.contains(x.as_str()) || ty.contains(x.as_str()))
-                        {
-                            return Ok(RowFate::Loaded);
-                        }
-                    }
-                    if touch.owner_only {
-                        let owner = owners.get(crm[id].owner);
-                        let a = row.opt(a_owner);
-                        if owner.is_empty()
-                            || !a.eq_ignore_ascii_case(owner)
-                                && a.to_lowercase() != owner.to_lowercase()
-                        {
-                            return Ok(RowFate::Loaded);
-                        }
-                    }
-                    let eff = effective_touch(at, handover, &zone);
-                    if eff >= handover {
-                        if lead.first_activity.is_none_or(|f| eff < f) {
-                            lead.first_activity = Some(eff);
-                        }
-                    } else {
-                        lead.touched_before = true;
-                    }
-                    Ok(RowFate::Loaded)
-                },
-                |line, reason| {
-                    skipped.push(SkippedRow {
-                        source: Source::Activities,
-                        line,
-                        reason,
-                    })
-                },
-            )?;
-            time_warnings(
-                Source::Activities,
-                &ac.path,
-                &a_headers,
-                &[&Some(a_at)],
-                &mut warnings,
-            );
-            activities_without_marketing = (unknown.len() + unknown_known_ids.len()) as u64;
+            let mut a = load_activities(cfg, &view, cutoff, now, &mut warnings)?;
+            for (lead, l) in m.leads.iter_mut().enumerate() {
+                l.first_activity = (a.first[lead] != i64::MAX).then_some(a.first[lead]);
+                l.touched_before = a.before[lead];
+            }
+            latest.merge(a.log.latest);
+            skipped.append(&mut a.log.skipped);
+            if a.bad_at.0 > 0 {
+                // Rows with an unreadable `at` are skipped; the warning says how many.
+                warnings.push(format!(
+                    "activities `{}`: {} row(s) skipped because `at` is not a timestamp, e.g. `{}`",
+                    ac.path.display(),
+                    a.bad_at.0,
+                    a.bad_at.1.unwrap_or_default()
+                ));
+            }
+            excel_warning(Source::Activities, &ac.path, a.log.excel, &mut warnings);
+            activities_without_marketing = a.unknown.len() as u64;
             Some(FileSummary {
                 path: ac.path.clone(),
-                counts,
+                counts: a.log.counts,
             })
         }
     };
 
-    for (i, n) in excel_damaged.iter().enumerate() {
-        if *n > 0 {
-            let (source, path) = match i {
-                0 => (Source::Marketing, &cfg.marketing.path),
-                1 => (Source::Crm, &cfg.crm.path),
-                _ => (
-                    Source::Activities,
-                    &cfg.activities
-                        .as_ref()
-                        .map(|a| a.path.clone())
-                        .unwrap_or_default(),
-                ),
-            };
-            warnings.push(format!(
-                "{} file `{}`: {n} row(s) skipped because Excel turned their key into a number (such as `1.10416E+11`); export the file again without opening it in Excel, or format the key column as text",
-                source.name(),
-                path.display()
-            ));
-        }
-    }
-
+    let duplicate_marketing = m.log.counts.rows - n as u64;
+    let duplicate_crm = c.log.counts.rows - c.keys.len() as u64;
     Ok(Dataset {
-        key_ids,
-        keys,
-        leads,
+        keys: m.keys,
+        crm_keys: c.keys,
+        leads: m.leads,
         crm,
-        owners,
-        dispositions,
-        reasons,
-        marketing_values,
-        marketing_interners,
+        owners: c.owners,
+        dispositions: c.dispositions,
+        reasons: c.reasons,
+        marketing_values: m.values,
+        marketing_interners: m.interners,
         crm_values,
-        crm_interners,
+        crm_interners: c.interners,
         criteria,
         marketing_file: FileSummary {
             path: cfg.marketing.path.clone(),
-            counts: m_counts,
+            counts: m.log.counts,
         },
         crm_file: FileSummary {
             path: cfg.crm.path.clone(),
-            counts: c_counts,
+            counts: c.log.counts,
         },
         activities_file,
         skipped,
         duplicate_marketing,
         duplicate_crm,
         activities_without_marketing,
-        latest,
+        latest: latest.latest,
         cutoff,
         warnings,
     })

@@ -24,6 +24,10 @@ pub struct RecordReader {
     start_line: u64,
     blank_before: bool,
     expected_next: u64,
+    /// Bytes of input before `buf[0]`.
+    base: u64,
+    /// The last record was ended by the end of the input, not by a line break.
+    last_at_eof: bool,
 }
 
 /// Buffer size for reading input.
@@ -32,6 +36,11 @@ const BUF: usize = 1 << 18;
 impl RecordReader {
     /// A reader over UTF-8 (or transcoded) bytes with a delimiter.
     pub fn new(src: Box<dyn Read + Send>, delimiter: u8) -> Self {
+        Self::starting_at(src, delimiter, 1)
+    }
+
+    /// A reader whose first byte is on physical line `line` (for a chunk of a file).
+    pub fn starting_at(src: Box<dyn Read + Send>, delimiter: u8, line: u64) -> Self {
         Self {
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             src,
@@ -39,13 +48,15 @@ impl RecordReader {
             pos: 0,
             filled: 0,
             eof: false,
-            line: 1,
+            line,
             out: vec![0; 4096],
             ends: vec![0; 64],
             fields: 0,
             start_line: 0,
             blank_before: false,
-            expected_next: 1,
+            expected_next: line,
+            base: 0,
+            last_at_eof: false,
         }
     }
 
@@ -54,6 +65,7 @@ impl RecordReader {
         if self.eof {
             return Ok(false);
         }
+        self.base += self.pos as u64;
         if self.pos < self.filled {
             self.buf.copy_within(self.pos..self.filled, 0);
             self.filled -= self.pos;
@@ -97,12 +109,15 @@ impl RecordReader {
         self.blank_before = self.start_line > self.expected_next;
         let mut outlen = 0;
         let mut nends = 0;
+        let mut at_eof = false;
         loop {
             let input = &self.buf[self.pos..self.filled];
             let (res, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.out[outlen..], &mut self.ends[nends..]);
-            self.line += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
+            // A record's line breaks are in its quoted fields (copied to `out`) or are its
+            // terminator; both are counted when the record is complete.
+            let ended_with_newline = nin > 0 && input[nin - 1] == b'\n';
             self.pos += nin;
             outlen += nout;
             nends += nend;
@@ -111,6 +126,7 @@ impl RecordReader {
                     if !self.fill()? {
                         // At the end of input, an empty slice tells csv_core to finish the record.
                         self.pos = self.filled;
+                        at_eof = true;
                     }
                 }
                 csv_core::ReadRecordResult::OutputFull => {
@@ -123,13 +139,30 @@ impl RecordReader {
                 }
                 csv_core::ReadRecordResult::Record => {
                     self.fields = nends;
+                    self.last_at_eof = at_eof;
                     let inner = memchr::memchr_iter(b'\n', &self.out[..outlen]).count() as u64;
+                    self.line += inner + u64::from(ended_with_newline);
                     self.expected_next = self.start_line + inner + 1;
                     return Ok(true);
                 }
                 csv_core::ReadRecordResult::End => return Ok(false),
             }
         }
+    }
+
+    /// Bytes of input consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// The physical line the next byte is on.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Whether the last record was ended by the end of the input rather than a line break.
+    pub fn last_at_eof(&self) -> bool {
+        self.last_at_eof
     }
 
     /// Number of fields of the current record.

@@ -40,6 +40,8 @@ pub fn trim(s: &str) -> &str {
 #[derive(Debug, Clone)]
 pub struct EmptySpellings {
     lowered: Vec<String>,
+    /// Bytes of the longest spelling in any case (a longer value cannot be one).
+    longest: usize,
 }
 
 impl Default for EmptySpellings {
@@ -55,8 +57,10 @@ impl EmptySpellings {
             .into_iter()
             .map(|s| trim(s).to_lowercase())
             .filter(|s| !s.is_empty())
-            .collect();
-        Self { lowered }
+            .collect::<Vec<String>>();
+        // Lowercasing can change a character's byte length (up to 3 bytes).
+        let longest = lowered.iter().map(|s| s.len() * 3).max().unwrap_or(0);
+        Self { lowered, longest }
     }
 
     /// Whether a trimmed value is empty.
@@ -64,6 +68,9 @@ impl EmptySpellings {
     pub fn is_empty_value(&self, trimmed: &str) -> bool {
         if trimmed.is_empty() {
             return true;
+        }
+        if trimmed.len() > self.longest {
+            return false;
         }
         if trimmed.is_ascii() {
             return self
