@@ -7,9 +7,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use crate::audit;
-use crate::cli::{AuditArgs, CheckArgs, Cli, Command, ExplainArgs, InitArgs, InputArgs};
+use crate::cli::{
+    AuditArgs, CheckArgs, Cli, Command, CompareArgs, CompareFormat, ExplainArgs, InitArgs,
+    InputArgs,
+};
 use crate::config::{self, Config, DefinitionSource, PathOverrides};
 use crate::load::csvfile::CsvFile;
+use crate::report::redact::Redactor;
 use crate::rules::{self, Definition};
 
 /// Exit codes (SPEC "Exit codes").
@@ -45,6 +49,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Explain(a) => explain_cmd(&a),
         Command::Validate(a) => validate_cmd(&a),
         Command::Init(a) => init_cmd(&a),
+        Command::Compare(a) => compare_cmd(&a),
     }
 }
 
@@ -140,7 +145,14 @@ fn audit_cmd(a: &AuditArgs) -> Result<Exit> {
     if let Some(out) = &a.output {
         refuse_input_overwrite(out, &input_paths(&cfg))?;
     }
-    let report = audit::run(&cfg, def.as_ref())?;
+    let data = crate::load::load(&cfg, def.as_ref())?;
+    let auditor = audit::Auditor::new(&cfg, &data, def.as_ref())?;
+    let mut report = auditor.report();
+    let redactor = a.redact.then(|| Redactor::new(&data, &cfg.sales));
+    if let Some(r) = &redactor {
+        r.report(&mut report);
+    }
+    audit::add_findings(&mut report, &cfg);
     let text = crate::report::render(&report, a.format)?;
     emit(&text, a.output.as_deref(), &input_paths(&cfg))?;
     Ok(Exit::Ok)
@@ -445,5 +457,53 @@ fn init_cmd(a: &InitArgs) -> Result<Exit> {
     }
     text.push_str("next: point the paths at your exports, then run `handoff validate`\n");
     emit(&text, None, &[])?;
+    Ok(Exit::Ok)
+}
+
+fn read_report(path: &Path, which: &str) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the {which} report `{}`", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "the {which} report `{}` is not JSON; write it with `handoff audit --format json`",
+            path.display()
+        )
+    })
+}
+
+fn compare_cmd(a: &CompareArgs) -> Result<Exit> {
+    if !(a.tolerance.is_finite() && a.tolerance >= 0.0) {
+        bail!(
+            "--tolerance {} must be a number from 0 (an absolute change in a rate)",
+            a.tolerance
+        );
+    }
+    let before = read_report(&a.before, "before")?;
+    let after = read_report(&a.after, "after")?;
+    let c = crate::compare::compare(&before, &after).with_context(|| {
+        format!(
+            "comparing `{}` with `{}`",
+            a.before.display(),
+            a.after.display()
+        )
+    })?;
+    let text = match a.format {
+        CompareFormat::Table => crate::compare::render_table(&c),
+        CompareFormat::Markdown => crate::compare::render_markdown(&c),
+        CompareFormat::Json => crate::compare::render_json(&c)?,
+    };
+    emit(&text, None, &[])?;
+    if a.fail_on_regression {
+        let worse = crate::compare::regressions(&c, a.tolerance);
+        if !worse.is_empty() {
+            for f in worse {
+                eprintln!(
+                    "handoff: regression: {} worsened by {} (tolerance {})",
+                    f.path, f.change, a.tolerance
+                );
+            }
+            return Ok(Exit::LimitBroken);
+        }
+    }
     Ok(Exit::Ok)
 }

@@ -26,6 +26,37 @@ pub enum Command {
     Validate(InputArgs),
     /// Write a commented starter handoff.toml and sales-ready.toml.
     Init(InitArgs),
+    /// Compare two JSON reports (the monthly review): figures, owners, findings.
+    Compare(CompareArgs),
+}
+
+/// `handoff compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The earlier report (`handoff audit --format json`).
+    pub before: PathBuf,
+    /// The later report.
+    pub after: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+    /// Exit 1 when any rate is worse by more than the tolerance.
+    #[arg(long)]
+    pub fail_on_regression: bool,
+    /// How much a rate may worsen (absolute) before it is a regression.
+    #[arg(long, default_value_t = 0.02, value_name = "T")]
+    pub tolerance: f64,
+}
+
+/// Formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// A terminal table.
+    Table,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+    /// JSON.
+    Json,
 }
 
 /// Where the inputs are.

@@ -14,8 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use crate::report::table::{push_table, section, table};
 use anyhow::{Result, bail};
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -436,24 +436,6 @@ fn ids(v: &[String]) -> String {
     }
 }
 
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_HORIZONTAL_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(100)
-        .set_header(header.iter().map(Cell::new));
-    for i in 1..header.len() {
-        if let Some(c) = t.column_mut(i) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    t
-}
-
-fn section(out: &mut String, title: &str) {
-    let _ = write!(out, "\n{title}\n{}\n", "─".repeat(title.chars().count()));
-}
-
 /// The comparison as terminal tables.
 pub fn render_table(c: &Comparison) -> String {
     let mut out = String::from("handoff compare · before → after\n");
@@ -468,7 +450,7 @@ pub fn render_table(c: &Comparison) -> String {
             f.verdict.as_str().to_string(),
         ]);
     }
-    let _ = writeln!(out, "{t}");
+    push_table(&mut out, &t);
 
     section(&mut out, "Owners whose breach rate moved most");
     if c.owners.is_empty() {
@@ -483,7 +465,7 @@ pub fn render_table(c: &Comparison) -> String {
                 format!("{:+.1} pts", o.change * 100.0),
             ]);
         }
-        let _ = writeln!(out, "{t}");
+        push_table(&mut out, &t);
     }
 
     section(&mut out, "Findings");

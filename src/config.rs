@@ -135,7 +135,7 @@ struct RawConfig {
     sales: Option<RawSales>,
     definition: Option<RawDefinition>,
     thresholds: Option<Thresholds>,
-    findings: Option<toml::Table>,
+    findings: Option<crate::audit::findings::FindingLimits>,
 }
 
 /// Which export a column or row belongs to.
@@ -385,8 +385,8 @@ pub struct Config {
     pub definition: Option<DefinitionSource>,
     /// `[thresholds]`.
     pub thresholds: Thresholds,
-    /// `[findings]`, kept as written.
-    pub findings: toml::Table,
+    /// `[findings]`: limits of the findings.
+    pub findings: crate::audit::findings::FindingLimits,
     /// `--strict`: the first row that cannot be loaded is an error.
     pub strict: bool,
 }
@@ -830,7 +830,12 @@ pub fn parse(
         sales,
         definition,
         thresholds,
-        findings: raw.findings.unwrap_or_default(),
+        findings: {
+            let f = raw.findings.unwrap_or_default();
+            f.validate()
+                .map_err(|e| anyhow::anyhow!("in `{file}` [findings]: {e:#}"))?;
+            f
+        },
         strict: false,
     })
 }

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod explain;
 pub mod init;

@@ -29,6 +29,8 @@ pub struct Report {
     pub data_quality: DataQuality,
     /// Things the user should know.
     pub warnings: Vec<String>,
+    /// What is wrong, ranked by the number of leads it affects.
+    pub findings: Vec<crate::audit::findings::Finding>,
 }
 
 /// `sla`.
@@ -209,6 +211,10 @@ pub struct Feedback {
     pub dispositioned: u64,
     /// dispositioned / eligible.
     pub coverage: f64,
+    /// Eligible handoffs whose verdict is rejected.
+    pub rejected: u64,
+    /// Of those, rejections logged without a reason.
+    pub rejected_without_reason: u64,
     /// Dispositions of eligible handoffs.
     pub dispositions: Vec<ValueCount>,
     /// Reasons of rejected eligible handoffs.

@@ -5,6 +5,7 @@
 //! `explain`.
 
 pub mod figures;
+pub mod findings;
 
 use std::collections::BTreeMap;
 
@@ -124,6 +125,9 @@ fn settle_order(
 impl<'a> Auditor<'a> {
     /// Prepare the audit: settle as_of, precompute criterion tables.
     pub fn new(cfg: &'a Config, data: &'a Dataset, def: Option<&'a Definition>) -> Result<Self> {
+        if cfg.audit.clock == crate::config::SlaClock::Business {
+            bail!("sla_clock = \"business\" is not supported yet; use \"calendar\"");
+        }
         let mut warnings = Vec::new();
         let (as_of, as_of_source) = match cfg.as_of {
             AsOfSetting::Fixed(t, src) => (t, src),
@@ -328,9 +332,10 @@ impl<'a> Auditor<'a> {
     }
 
     /// Compute the report.
-    pub fn report(mut self) -> Report {
+    pub fn report(&self) -> Report {
         let data = self.data;
         let cfg = self.cfg;
+        let mut notes = self.warnings.clone();
         let sla = cfg.audit.sla_micros;
         let n = data.leads.len();
 
@@ -356,6 +361,7 @@ impl<'a> Auditor<'a> {
             not_ready_accepted: 0,
         };
         let mut ready_total = 0u64;
+        let (mut rejected, mut rejected_without_reason) = (0u64, 0u64);
 
         for lead in 0..n {
             let v = self.view(lead);
@@ -417,6 +423,10 @@ impl<'a> Auditor<'a> {
                 unowned_breaches += c.breaches;
             } else {
                 per_owner.entry(v.owner).or_default().add(&c);
+            }
+            if v.verdict == Verdict::Rejected {
+                rejected += 1;
+                rejected_without_reason += u64::from(crm.reason == 0);
             }
             if crm.present && crm.disposition != 0 {
                 *disp_counts.entry(crm.disposition).or_default() += 1;
@@ -481,6 +491,8 @@ impl<'a> Auditor<'a> {
             eligible,
             dispositioned,
             coverage: rate(dispositioned),
+            rejected,
+            rejected_without_reason,
             dispositions,
             reasons,
         };
@@ -494,7 +506,7 @@ impl<'a> Auditor<'a> {
                 }
             };
             if stale {
-                self.warnings.push(match def.reviewed {
+                notes.push(match def.reviewed {
                     Some(r) => format!(
                         "the definition `{}` was last reviewed on {r}, more than {} days before as_of; review it with sales and update `reviewed`",
                         def.name, def.review_every_days
@@ -541,7 +553,7 @@ impl<'a> Auditor<'a> {
                             slot.source.name()
                         )
                     };
-                    self.warnings.push(format!(
+                    notes.push(format!(
                         "criterion `{}`: {count} lead(s) have a `{}` value that cannot be read, e.g. `{}`; {hint}",
                         c.id,
                         c.field.header,
@@ -562,7 +574,7 @@ impl<'a> Auditor<'a> {
             })
             .collect();
         let mut warnings = data.warnings.clone();
-        warnings.append(&mut self.warnings);
+        warnings.append(&mut notes);
         let input = |f: &crate::load::FileSummary| InputFile {
             path: f.path.display().to_string(),
             rows: f.counts.rows,
@@ -613,6 +625,7 @@ impl<'a> Auditor<'a> {
                     .unwrap_or_default(),
             },
             warnings,
+            findings: Vec::new(),
         }
     }
 
@@ -773,14 +786,19 @@ fn group_values(
     out
 }
 
-/// Load, audit and report in one call.
+/// Load, audit and report in one call (findings included).
 pub fn run(cfg: &Config, def: Option<&Definition>) -> Result<Report> {
     let data = crate::load::load(cfg, def)?;
     let auditor = Auditor::new(cfg, &data, def)?;
-    if cfg.audit.clock == crate::config::SlaClock::Business {
-        bail!("sla_clock = \"business\" is not supported yet; use \"calendar\"");
-    }
-    Ok(auditor.report())
+    let mut report = auditor.report();
+    add_findings(&mut report, cfg);
+    Ok(report)
+}
+
+/// Compute the findings of a finished report with the config's limits.
+pub fn add_findings(report: &mut Report, cfg: &Config) {
+    let limits = findings::limits(&cfg.findings, &cfg.thresholds);
+    report.findings = findings::compute(report, &limits);
 }
 
 #[cfg(test)]

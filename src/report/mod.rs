@@ -1,5 +1,6 @@
 //! Renderers: each lays out the computed [`Report`]; none computes a figure.
 
+pub mod redact;
 pub mod table;
 
 use anyhow::Result;

@@ -12,7 +12,8 @@ const STYLE: TableStyle = TableStyle::new()
     .header_separator(LineStyle::none().fill('─').junction('─'))
     .bottom_border(LineStyle::none().fill('─').junction('─'));
 
-fn table(header: &[&str]) -> Table {
+/// A table in the report's style: header rule, bottom rule, numbers right-aligned.
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(STYLE)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -26,7 +27,15 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
-fn section(out: &mut String, title: &str) {
+/// Wrapping options for a paragraph with a first-line and a continuation indent.
+fn wrap<'a>(first: &'a str, rest: &'a str) -> textwrap::Options<'a> {
+    textwrap::Options::new(usize::from(WIDTH))
+        .initial_indent(first)
+        .subsequent_indent(rest)
+}
+
+/// A section title, underlined.
+pub(crate) fn section(out: &mut String, title: &str) {
     out.push('\n');
     out.push_str(title);
     out.push('\n');
@@ -34,7 +43,8 @@ fn section(out: &mut String, title: &str) {
     out.push('\n');
 }
 
-fn push_table(out: &mut String, t: &Table) {
+/// Append a table without trailing spaces.
+pub(crate) fn push_table(out: &mut String, t: &Table) {
     for line in t.lines() {
         out.push_str(line.trim_end());
         out.push('\n');
@@ -49,6 +59,22 @@ pub fn render(r: &Report) -> String {
         "handoff audit · as of {} ({}) · SLA {} h ({} clock)\n",
         r.as_of, r.as_of_source, r.sla.hours, r.sla.clock
     ));
+
+    section(&mut out, "Findings");
+    if r.findings.is_empty() {
+        out.push_str("No findings: every figure is within its limit.\n");
+    }
+    for (i, f) in r.findings.iter().enumerate() {
+        let n = format!("{:>2}. ", i + 1);
+        let head = format!("{} ({} leads · {})", f.headline, f.leads, f.area);
+        out.push_str(&textwrap::fill(&head, wrap(&n, "    ")));
+        out.push('\n');
+        out.push_str(&textwrap::fill(
+            &format!("→ {}", f.action),
+            wrap("    ", "      "),
+        ));
+        out.push('\n');
+    }
 
     section(&mut out, "Summary");
     let mut t = table(&["Figure", "Value", "Of"]);
@@ -346,9 +372,7 @@ pub fn render(r: &Report) -> String {
     if r.warnings.is_empty() {
         out.push_str("none\n");
     } else {
-        let opts = textwrap::Options::new(usize::from(WIDTH))
-            .initial_indent("- ")
-            .subsequent_indent("  ");
+        let opts = wrap("- ", "  ");
         for w in &r.warnings {
             out.push_str(&textwrap::fill(w, &opts));
             out.push('\n');
