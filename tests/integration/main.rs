@@ -4,4 +4,5 @@ mod cli;
 mod common;
 mod core_figures;
 mod definition_figures;
+mod findings;
 mod reference;
