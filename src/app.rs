@@ -71,6 +71,13 @@ pub fn load_config(input: &InputArgs) -> Result<Config> {
     };
     let mut cfg = config::load(&config_path(input), &overrides, input.as_of.as_deref())?;
     cfg.strict = input.strict;
+    if let Some(n) = input.threads {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        cfg.threads = n;
+    }
+    cfg.progress = !input.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     Ok(cfg)
 }
 

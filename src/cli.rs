@@ -83,6 +83,12 @@ pub struct InputArgs {
     /// Stop at the first row that cannot be loaded instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// Threads to read with [default: the number of cores, at most 2 used].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Report formats.

@@ -389,6 +389,10 @@ pub struct Config {
     pub findings: crate::audit::findings::FindingLimits,
     /// `--strict`: the first row that cannot be loaded is an error.
     pub strict: bool,
+    /// `--threads`: how many threads may read (1 reads every file in one pass, in order).
+    pub threads: usize,
+    /// Show a progress bar while loading (standard error is a terminal and not `--quiet`).
+    pub progress: bool,
 }
 
 /// Which activities count as touches.
@@ -837,6 +841,8 @@ pub fn parse(
             f
         },
         strict: false,
+        threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        progress: false,
     })
 }
 

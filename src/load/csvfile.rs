@@ -42,6 +42,7 @@ pub struct CsvFile {
     data_start: u64,
     /// Whether this reader ends at the end of the file (not a chunk before another).
     is_final: bool,
+    progress: Option<indicatif::ProgressBar>,
 }
 
 /// Counts of one file's records.
@@ -243,12 +244,19 @@ impl CsvFile {
             strict: false,
             data_start,
             is_final: true,
+            progress: None,
         })
     }
 
     /// In strict mode the first row that cannot be loaded is an error instead of a skip.
     pub fn strict(mut self, on: bool) -> Self {
         self.strict = on;
+        self
+    }
+
+    /// Advance `bar` by the bytes read.
+    pub fn progress(mut self, bar: Option<&indicatif::ProgressBar>) -> Self {
+        self.progress = bar.cloned();
         self
     }
 
@@ -420,6 +428,7 @@ impl CsvFile {
             strict: self.strict,
             data_start: start,
             is_final,
+            progress: self.progress.clone(),
         })
     }
 
@@ -466,12 +475,23 @@ impl CsvFile {
             on_skip(line, why);
         };
         let reader = &mut self.reader;
+        let progress = self.progress.clone();
+        let mut reported = reader.offset();
+        let mut records = 0u32;
         while reader
             .read()
             .with_context(|| format!("reading `{}`", path.display()))?
         {
             let start = reader.start_line();
             let n = reader.len();
+            records = records.wrapping_add(1);
+            if records % 16_384 == 0 {
+                if let Some(bar) = &progress {
+                    let now = reader.offset();
+                    bar.inc(now - reported);
+                    reported = now;
+                }
+            }
             // A line of spaces is a blank line, not a record.
             if n == 1
                 && width > 1

@@ -988,13 +988,13 @@ fn load_activities(
     view: &LeadsView<'_>,
     cutoff: i64,
     now: i64,
+    bar: Option<&indicatif::ProgressBar>,
     warnings: &mut Vec<String>,
 ) -> Result<ActivityPass> {
     let ac = cfg.activities.as_ref().expect("activities configured");
-    let file = CsvFile::open(ac)?.strict(cfg.strict);
+    let file = CsvFile::open(ac)?.strict(cfg.strict).progress(bar);
     encoding_warning(&file, Source::Activities, warnings);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads > 1 && file_len(&ac.path) as u64 >= PARALLEL_MIN_BYTES {
+    if cfg.threads > 1 && file_len(&ac.path) as u64 >= PARALLEL_MIN_BYTES {
         if let Some((head, tail)) = file.split_in_two()? {
             let (a, b) = std::thread::scope(|s| {
                 let tail_job = s.spawn(|| fold_activities(cfg, tail, view, cutoff, now));
@@ -1012,7 +1012,7 @@ fn load_activities(
             // The split point was inside a quoted field (a file with stray quotes): read again
             // in one piece.
         }
-        let file = CsvFile::open(ac)?.strict(cfg.strict);
+        let file = CsvFile::open(ac)?.strict(cfg.strict).progress(bar);
         return fold_activities(cfg, file, view, cutoff, now);
     }
     fold_activities(cfg, file, view, cutoff, now)
@@ -1053,6 +1053,31 @@ fn excel_warning(source: Source, path: &Path, n: u64, warnings: &mut Vec<String>
     }
 }
 
+/// A progress bar over the bytes of every input, on standard error, when asked for.
+fn progress_bar(cfg: &Config) -> Option<indicatif::ProgressBar> {
+    if !cfg.progress {
+        return None;
+    }
+    let mut total = file_len(&cfg.marketing.path) + file_len(&cfg.crm.path);
+    if let Some(a) = &cfg.activities {
+        total += file_len(&a.path);
+    }
+    // Small inputs load faster than a bar can draw.
+    if total < 32 << 20 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "reading {bytes:>10} of {total_bytes} {wide_bar} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
 /// Load the three exports.
 pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     let now = now_micros();
@@ -1061,8 +1086,12 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
         AsOfSetting::FromData => now,
     };
     let mut warnings = Vec::new();
-    let mfile = CsvFile::open(&cfg.marketing)?.strict(cfg.strict);
-    let cfile = CsvFile::open(&cfg.crm)?.strict(cfg.strict);
+    let bar = progress_bar(cfg);
+    let bar = bar.as_ref();
+    let mfile = CsvFile::open(&cfg.marketing)?
+        .strict(cfg.strict)
+        .progress(bar);
+    let cfile = CsvFile::open(&cfg.crm)?.strict(cfg.strict).progress(bar);
     let criteria = match def {
         Some(d) => resolve_criteria(d, &mfile, &cfile)?,
         None => CriteriaColumns::default(),
@@ -1071,14 +1100,21 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     encoding_warning(&cfile, Source::Crm, &mut warnings);
 
     // The two files are independent until their keys are joined: read them side by side.
-    let (m, c) = std::thread::scope(|s| {
-        let crm_job = s.spawn(|| load_crm(cfg, cfile, &criteria, now));
-        let m = load_marketing(cfg, mfile, &criteria, now);
-        let c = crm_job
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("CRM worker thread failed")));
-        (m, c)
-    });
+    let (m, c) = if cfg.threads > 1 {
+        std::thread::scope(|s| {
+            let crm_job = s.spawn(|| load_crm(cfg, cfile, &criteria, now));
+            let m = load_marketing(cfg, mfile, &criteria, now);
+            let c = crm_job
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("CRM worker thread failed")));
+            (m, c)
+        })
+    } else {
+        (
+            load_marketing(cfg, mfile, &criteria, now),
+            load_crm(cfg, cfile, &criteria, now),
+        )
+    };
     let (mut m, mut c) = (m?, c?);
 
     // Join each marketing key to its CRM row.
@@ -1121,7 +1157,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
                 owners: &c.owners,
                 crm: &crm,
             };
-            let mut a = load_activities(cfg, &view, cutoff, now, &mut warnings)?;
+            let mut a = load_activities(cfg, &view, cutoff, now, bar, &mut warnings)?;
             for (lead, l) in m.leads.iter_mut().enumerate() {
                 l.first_activity = (a.first[lead] != i64::MAX).then_some(a.first[lead]);
                 l.touched_before = a.before[lead];
@@ -1146,6 +1182,9 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
         }
     };
 
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     let duplicate_marketing = m.log.counts.rows - n as u64;
     let duplicate_crm = c.log.counts.rows - c.keys.len() as u64;
     Ok(Dataset {

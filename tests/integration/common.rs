@@ -77,3 +77,17 @@ pub fn assert_close(actual: &Value, expected: f64) {
     let tol = 1e-9 * expected.abs().max(1e-12);
     assert!((a - expected).abs() <= tol, "expected {expected}, got {a}");
 }
+
+/// Run the data generator example (`examples/generate.rs`) into `out`, in release mode when
+/// the tests are.
+pub fn generate(out: &Path, args: &[&str]) {
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    cmd.current_dir(root())
+        .args(["run", "--quiet", "--example", "generate"]);
+    if !cfg!(debug_assertions) {
+        cmd.arg("--release");
+    }
+    cmd.arg("--").args(args).arg("--out").arg(out);
+    let status = cmd.status().expect("cargo runs the generator");
+    assert!(status.success(), "generator failed");
+}

@@ -6,3 +6,4 @@ mod core_figures;
 mod definition_figures;
 mod findings;
 mod reference;
+mod scale;

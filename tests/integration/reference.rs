@@ -5,20 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{root, run, stderr, stdout};
-
-/// Run the data generator example into `out`.
-fn generate(out: &Path, args: &[&str]) {
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(root())
-        .args(["run", "--quiet", "--example", "generate"]);
-    if !cfg!(debug_assertions) {
-        cmd.arg("--release");
-    }
-    cmd.arg("--").args(args).arg("--out").arg(out);
-    let status = cmd.status().expect("cargo runs the generator");
-    assert!(status.success(), "generator failed");
-}
+use crate::common::{generate, root, run, stderr, stdout};
 
 fn python() -> Command {
     Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
