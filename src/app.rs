@@ -108,7 +108,16 @@ pub fn emit(text: &str, output: Option<&Path>, inputs: &[&Path]) -> Result<()> {
                 Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                 _ => PathBuf::from("."),
             };
-            let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+            // Readable like any file the user creates (the umask applies), not 0600.
+            let mut builder = tempfile::Builder::new();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                builder.permissions(std::fs::Permissions::from_mode(0o666));
+            }
+            let mut tmp = builder
+                .prefix(".handoff-")
+                .tempfile_in(&dir)
                 .with_context(|| format!("cannot write into `{}`", dir.display()))?;
             tmp.write_all(text.as_bytes())
                 .with_context(|| format!("writing `{}`", path.display()))?;

@@ -99,6 +99,12 @@ pub enum Format {
     Table,
     /// The JSON contract of SPEC "JSON report".
     Json,
+    /// GitHub-flavoured Markdown, for documents and pull-request comments.
+    Markdown,
+    /// Tidy rows `section,metric,dimension,value`, for spreadsheets.
+    Csv,
+    /// One self-contained HTML page with charts, to mail or print.
+    Html,
 }
 
 /// `handoff audit`.

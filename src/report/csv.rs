@@ -102,8 +102,21 @@ pub fn render(r: &Report) -> String {
     String::from_utf8(bytes).expect("the rows are UTF-8")
 }
 
-/// The "Findings" rows (issue 9 fills them from `Report::findings`); none yet.
-fn findings(_r: &Report, _rows: &mut Rows) {}
+/// One group of rows per finding, in rank order (dimension = the finding's id).
+fn findings(r: &Report, o: &mut Rows) {
+    for (i, f) in r.findings.iter().enumerate() {
+        o.count("findings", "rank", &f.id, i as u64 + 1);
+        o.push("findings", "area", &f.id, Value::Text(f.area.clone()));
+        o.count("findings", "leads", &f.id, f.leads);
+        o.push(
+            "findings",
+            "headline",
+            &f.id,
+            Value::Text(f.headline.clone()),
+        );
+        o.push("findings", "action", &f.id, Value::Text(f.action.clone()));
+    }
+}
 
 fn rows(r: &Report) -> Vec<Row> {
     let mut o = Rows { rows: Vec::new() };
@@ -213,6 +226,13 @@ fn rows(r: &Report) -> Vec<Row> {
     o.count("feedback", "eligible", "", fb.eligible);
     o.count("feedback", "dispositioned", "", fb.dispositioned);
     o.push("feedback", "coverage", "", Value::Number(fb.coverage));
+    o.count("feedback", "rejected", "", fb.rejected);
+    o.count(
+        "feedback",
+        "rejected_without_reason",
+        "",
+        fb.rejected_without_reason,
+    );
     for v in &fb.dispositions {
         o.count("feedback", "dispositions", &v.value, v.count);
     }
@@ -405,14 +425,15 @@ mod tests {
             + 4
             + d.failing_criteria.len()
             + d.crosstab.len()
-            + 3
+            + 5
             + r.feedback.dispositions.len()
             + r.feedback.reasons.len()
             + 6 * r.months.len()
             + 6
             + r.data_quality.unparsable.len()
             + r.data_quality.skipped_rows.len()
-            + r.warnings.len();
+            + r.warnings.len()
+            + 5 * r.findings.len();
         assert_eq!(rows.len(), expected);
     }
 

@@ -114,7 +114,27 @@ pub fn render(r: &Report) -> String {
 }
 
 /// The "Findings" section (issue 9 fills it from `Report::findings`); writes nothing yet.
-fn findings(_o: &mut String, _r: &Report) {}
+/// The ranked findings, right under the headline figures.
+fn findings(o: &mut String, r: &Report) {
+    section_open(o, "findings", "Findings");
+    if r.findings.is_empty() {
+        o.push_str("<p>No findings: every figure is within its limit.</p>\n</section>\n");
+        return;
+    }
+    o.push_str("<ol class=\"findings\">\n");
+    for f in &r.findings {
+        let _ = writeln!(
+            o,
+            "<li data-finding=\"{}\"><p><strong>{}</strong> <span class=\"muted\">({} leads · {})</span></p><p>→ {}</p></li>",
+            escape(&f.id),
+            escape(&f.headline),
+            f.leads,
+            escape(&f.area),
+            escape(&f.action)
+        );
+    }
+    o.push_str("</ol>\n</section>\n");
+}
 
 fn masthead(o: &mut String, r: &Report) {
     let source = match r.as_of_source.as_str() {

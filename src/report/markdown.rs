@@ -25,6 +25,8 @@ pub fn render(r: &Report) -> String {
         escape(&r.sla.clock)
     );
 
+    findings(r, &mut out);
+
     heading(&mut out, "Summary");
     let mut t = Table::new(&["Figure", "Value", "Rate"]);
     t.row([
@@ -75,8 +77,6 @@ pub fn render(r: &Report) -> String {
         ]);
     }
     t.write(&mut out);
-
-    findings(r, &mut out);
 
     heading(&mut out, "Speed to lead");
     let mut t = Table::new(&["Time to first touch", "Handoffs", "Share"]);
@@ -200,7 +200,25 @@ pub fn render(r: &Report) -> String {
 
 /// The "Findings" section (issue 9 fills it from `Report::findings`). It writes nothing yet, so
 /// the report has no empty heading.
-fn findings(_r: &Report, _out: &mut String) {}
+/// The ranked findings, first thing in the report.
+fn findings(r: &Report, out: &mut String) {
+    heading(out, "Findings");
+    if r.findings.is_empty() {
+        out.push_str("No findings: every figure is within its limit.\n");
+        return;
+    }
+    for (i, f) in r.findings.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}. **{}** ({} leads · {}) → {}",
+            i + 1,
+            escape_inline(&f.headline),
+            f.leads,
+            escape_inline(&f.area),
+            escape_inline(&f.action)
+        );
+    }
+}
 
 fn definition(out: &mut String, r: &Report, d: &DefinitionFigures) {
     heading(out, "Definition alignment");

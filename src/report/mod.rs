@@ -1,5 +1,8 @@
 //! Renderers: each lays out the computed [`Report`]; none computes a figure.
 
+pub mod csv;
+pub mod html;
+pub mod markdown;
 pub mod redact;
 pub mod table;
 
@@ -17,6 +20,9 @@ pub fn render(report: &Report, format: Format) -> Result<String> {
             s
         }
         Format::Table => table::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Csv => csv::render(report),
+        Format::Html => html::render(report),
     })
 }
 

@@ -6,4 +6,5 @@ mod core_figures;
 mod definition_figures;
 mod findings;
 mod reference;
+mod reports;
 mod scale;

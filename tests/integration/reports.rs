@@ -210,6 +210,7 @@ fn markdown_renders_as_tables_in_every_section() {
     assert_eq!(
         h2,
         [
+            "Findings",
             "Summary",
             "Speed to lead",
             "Owners",
@@ -322,8 +323,10 @@ fn markdown_renders_as_tables_in_every_section() {
         6 + r.data_quality.unparsable.len(),
     );
 
-    assert_eq!(doc.list_items.len(), r.warnings.len());
-    assert_eq!(doc.list_items, r.warnings);
+    assert_eq!(doc.list_items.len(), r.findings.len() + r.warnings.len());
+    // Findings come first as list items; the warnings are the last list.
+    let warnings = &doc.list_items[doc.list_items.len() - r.warnings.len()..];
+    assert_eq!(warnings, r.warnings.as_slice());
 }
 
 #[test]
@@ -372,7 +375,9 @@ fn markdown_hostile_text_comes_back_as_text() {
         let want = name.replace("\r\n", " ").replace('\n', " ");
         assert_eq!(row[0], want);
     }
-    assert_eq!(doc.list_items, r.warnings);
+    // Findings come first as list items; the warnings are the last list.
+    let warnings = &doc.list_items[doc.list_items.len() - r.warnings.len()..];
+    assert_eq!(warnings, r.warnings.as_slice());
     // Only the report's own headings.
     assert!(
         doc.headings
