@@ -158,8 +158,9 @@ fn input_paths(cfg: &Config) -> Vec<&Path> {
 fn audit_cmd(a: &AuditArgs) -> Result<Exit> {
     let cfg = load_config(&a.input)?;
     let def = load_definition(&cfg)?;
-    if let Some(out) = &a.output {
-        refuse_input_overwrite(out, &input_paths(&cfg))?;
+    let inputs = input_paths(&cfg);
+    for out in [&a.output, &a.details, &a.skipped].into_iter().flatten() {
+        refuse_input_overwrite(out, &inputs)?;
     }
     let data = crate::load::load(&cfg, def.as_ref())?;
     let auditor = audit::Auditor::new(&cfg, &data, def.as_ref())?;
@@ -169,8 +170,19 @@ fn audit_cmd(a: &AuditArgs) -> Result<Exit> {
         r.report(&mut report);
     }
     audit::add_findings(&mut report, &cfg);
+    if let Some(path) = &a.details {
+        let text = crate::report::details::details(&auditor, &data, redactor.as_ref())?;
+        emit(&text, Some(path), &inputs)?;
+    }
+    if let Some(path) = &a.skipped {
+        emit(
+            &crate::report::details::skipped(&data, redactor.as_ref())?,
+            Some(path),
+            &inputs,
+        )?;
+    }
     let text = crate::report::render(&report, a.format)?;
-    emit(&text, a.output.as_deref(), &input_paths(&cfg))?;
+    emit(&text, a.output.as_deref(), &inputs)?;
     Ok(Exit::Ok)
 }
 

@@ -224,6 +224,11 @@ impl<'a> Auditor<'a> {
         })
     }
 
+    /// The definition the leads are evaluated against.
+    pub fn definition(&self) -> Option<&'a Definition> {
+        self.def
+    }
+
     fn zone(&self) -> &Zone {
         &self.cfg.audit.zone
     }

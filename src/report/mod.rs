@@ -1,6 +1,7 @@
 //! Renderers: each lays out the computed [`Report`]; none computes a figure.
 
 pub mod csv;
+pub mod details;
 pub mod html;
 pub mod markdown;
 pub mod redact;

@@ -356,3 +356,56 @@ fn as_of_flag_changes_the_window() {
     // 2026-08-01 23:59:59 EDT = 2026-08-02T03:59:59Z.
     assert_eq!(r["as_of"], "2026-08-02T03:59:59Z");
 }
+
+#[test]
+fn details_has_one_row_per_key_and_every_csv_is_safe_in_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.csv",
+        "Email,MQL Date\na@x.io,2026-03-01T10:00:00Z\nb@x.io,2026-03-01T11:00:00Z\nA@X.io,2026-03-02T10:00:00Z\nc@x.io,\n=cmd|' /C calc'!A0,2026-03-01T10:00:00Z\n",
+    );
+    write(
+        dir.path(),
+        "c.csv",
+        "Email,Owner\na@x.io,\"=HYPERLINK(\"\"x\"\")\"\nb@x.io,<script>alert(1)</script>\n",
+    );
+    let cfg = write(
+        dir.path(),
+        "handoff.toml",
+        &config("as_of = \"2026-03-10\"", "Email"),
+    );
+    let cfg = cfg.to_str().unwrap();
+    let details = dir.path().join("details.csv");
+    let out = run(&[
+        "audit",
+        "--config",
+        cfg,
+        "--format",
+        "csv",
+        "--details",
+        details.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Keys: a@x.io (twice, mixed case), b@x.io, c@x.io and the formula-looking key: 4 distinct.
+    let text = fs::read_to_string(&details).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(&rows[0][1], "'=HYPERLINK(\"x\")");
+    assert_eq!(&rows[3][0], "'=cmd|' /C calc'!A0");
+    for cell in rows.iter().flat_map(|r| r.iter()) {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@']),
+            "unsafe cell {cell}"
+        );
+    }
+    let report = stdout(&out);
+    assert!(report.contains("'=HYPERLINK"), "{report}");
+    assert!(!report.contains(",=HYPERLINK"), "{report}");
+
+    let out = run(&["audit", "--config", cfg, "--format", "html"]);
+    let html = stdout(&out);
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!html.contains("<script>"));
+}
