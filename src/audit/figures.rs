@@ -68,7 +68,7 @@ pub struct InputFile {
 }
 
 /// `{median, p90}` of hours.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
 pub struct Quantiles {
     /// Median, `null` when there are no values.
     pub median: Option<f64>,
@@ -77,7 +77,7 @@ pub struct Quantiles {
 }
 
 /// `follow_up`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FollowUp {
     /// Distinct handed-over keys.
     pub handed_over: u64,
@@ -105,6 +105,21 @@ pub struct FollowUp {
     pub hours_to_first_touch: Quantiles,
     /// Speed-to-lead buckets.
     pub buckets: Vec<Bucket>,
+    /// Calendar hours to first touch (with the business clock only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hours_to_first_touch_calendar: Option<Quantiles>,
+    /// Business hours to first touch (with the business clock only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hours_to_first_touch_business: Option<Quantiles>,
+    /// Hours from assignment to first touch, on the SLA clock (when the CRM has `assigned_at`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hours_from_assignment: Option<Quantiles>,
+    /// Eligible handoffs with a connecting activity (`[activities] connected` and `outcome`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub connected: Option<u64>,
+    /// Hours to the first connecting activity, on the SLA clock.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hours_to_first_connection: Option<Quantiles>,
 }
 
 /// A speed-to-lead bucket.
@@ -117,7 +132,7 @@ pub struct Bucket {
 }
 
 /// `ownership`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Ownership {
     /// Eligible handoffs nobody owns.
     pub unowned: u64,
@@ -125,6 +140,12 @@ pub struct Ownership {
     pub unowned_breaches: u64,
     /// One row per owner with an eligible handoff.
     pub owners: Vec<OwnerRow>,
+    /// Eligible handoffs of owners the roster marks inactive (part of `unowned`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub inactive_owner: Option<u64>,
+    /// Hours from handover to assignment (when the CRM has `assigned_at`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hours_unassigned: Option<Quantiles>,
 }
 
 /// An owner's figures.

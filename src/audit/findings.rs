@@ -793,6 +793,7 @@ pub(crate) mod tests {
                     p90: Some(30.0),
                 },
                 buckets: vec![],
+                ..FollowUp::default()
             },
             ownership: Ownership {
                 unowned: 4,
@@ -804,6 +805,7 @@ pub(crate) mod tests {
                     owner("Di", 48, 7),
                     owner("Ed", 4, 1),
                 ],
+                ..Ownership::default()
             },
             definition: Some(DefinitionFigures {
                 name: "Sales-ready lead".into(),

@@ -4,6 +4,7 @@
 //! builds every section; [`LeadView`] is the per-key verdict shared with `--details` and
 //! `explain`.
 
+pub mod clock;
 pub mod figures;
 pub mod findings;
 
@@ -12,7 +13,9 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use rustc_hash::FxHashMap;
 
-use crate::config::{AsOfSetting, Config, Source, Verdict};
+use crate::config::{AsOfSetting, Config, SlaClock, Source, Verdict};
+use crate::load::roster::Roster;
+use clock::BusinessCalendar;
 use crate::load::time::{self, DateOrder, MICROS_PER_HOUR, OrderHint, Zone, format_utc};
 use crate::load::{Dataset, Interner, effective_touch, now_micros, reading_of};
 use crate::rules::{Definition, Op, Outcome, parse_number};
@@ -61,6 +64,8 @@ pub struct LeadView {
     pub owner: u32,
     /// Unowned.
     pub unowned: bool,
+    /// Owned by someone the roster marks inactive (counted as unowned).
+    pub inactive: bool,
     /// Sales verdict.
     pub verdict: Verdict,
     /// Definition verdict (when a definition is configured).
@@ -89,8 +94,61 @@ pub struct Auditor<'a> {
     pub as_of_source: &'static str,
     tables: Vec<CriterionTable>,
     owner_unowned: Vec<bool>,
+    /// Owners the roster marks inactive (by owner id).
+    owner_inactive: Vec<bool>,
+    roster: bool,
+    /// The business clock, when `sla_clock = "business"`.
+    clocks: Option<Clocks>,
     verdicts: Vec<(Verdict, Option<String>)>,
     warnings: Vec<String>,
+}
+
+/// Business calendars: the audit's, and one per other time zone of the roster.
+struct Clocks {
+    calendars: Vec<BusinessCalendar>,
+    /// Calendar index per owner id (0: the audit's time zone).
+    by_owner: Vec<usize>,
+}
+
+impl Clocks {
+    fn new(cfg: &Config, data: &Dataset, roster: Option<&Roster>) -> Result<Self> {
+        let b = cfg.audit.business.clone().unwrap_or_default();
+        let holidays = b
+            .holidays
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|v| match v {
+                toml::Value::String(s) => clock::parse_holiday(s),
+                toml::Value::Datetime(d) => clock::parse_holiday(&d.to_string()),
+                other => bail!("[audit.business] holidays: `{other}` is not a date such as 2026-12-25"),
+            })
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| anyhow::anyhow!("in `{}`: {e:#}", cfg.path.display()))?;
+        let make = |tz: chrono_tz::Tz| {
+            BusinessCalendar::from_settings(b.days.as_deref(), b.hours.as_deref(), Some(&holidays), tz)
+                .map_err(|e| anyhow::anyhow!("in `{}`: {e:#}", cfg.path.display()))
+        };
+        let mut calendars = vec![make(cfg.audit.zone.tz())?];
+        let mut by_owner = vec![0; data.owners.values().len()];
+        if let Some(roster) = roster {
+            for (id, name) in data.owners.values().iter().enumerate() {
+                let Some(tz) = roster.get(name).and_then(|e| e.tz) else { continue };
+                by_owner[id] = match calendars.iter().position(|c| c.tz() == tz) {
+                    Some(i) => i,
+                    None => {
+                        calendars.push(make(tz)?);
+                        calendars.len() - 1
+                    }
+                };
+            }
+        }
+        Ok(Self { calendars, by_owner })
+    }
+
+    fn for_owner(&self, owner: u32) -> &BusinessCalendar {
+        &self.calendars[self.by_owner.get(owner as usize).copied().unwrap_or(0)]
+    }
 }
 
 fn settle_order(
@@ -125,9 +183,6 @@ fn settle_order(
 impl<'a> Auditor<'a> {
     /// Prepare the audit: settle as_of, precompute criterion tables.
     pub fn new(cfg: &'a Config, data: &'a Dataset, def: Option<&'a Definition>) -> Result<Self> {
-        if cfg.audit.clock == crate::config::SlaClock::Business {
-            bail!("sla_clock = \"business\" is not supported yet; use \"calendar\"");
-        }
         let mut warnings = Vec::new();
         let (as_of, as_of_source) = match cfg.as_of {
             AsOfSetting::Fixed(t, src) => (t, src),
@@ -198,6 +253,17 @@ impl<'a> Auditor<'a> {
             .iter()
             .map(|o| o.is_empty() || cfg.sales.is_unowned_value(o))
             .collect();
+        let roster = cfg.roster.as_deref().map(Roster::load).transpose()?;
+        let owner_inactive = data
+            .owners
+            .values()
+            .iter()
+            .map(|o| roster.as_ref().and_then(|r| r.get(o)).is_some_and(|e| !e.active))
+            .collect();
+        let clocks = match cfg.audit.clock {
+            SlaClock::Business => Some(Clocks::new(cfg, data, roster.as_ref())?),
+            SlaClock::Calendar => None,
+        };
         let verdicts = data
             .dispositions
             .values()
@@ -219,6 +285,9 @@ impl<'a> Auditor<'a> {
             as_of_source,
             tables,
             owner_unowned,
+            owner_inactive,
+            roster: roster.is_some(),
+            clocks,
             verdicts,
             warnings,
         })
@@ -279,16 +348,27 @@ impl<'a> Auditor<'a> {
         (handover <= t && t <= self.as_of).then_some(t)
     }
 
-    /// Elapsed microseconds on the SLA clock.
-    fn elapsed(&self, handover: i64, touch: i64) -> i64 {
-        touch - handover
+    /// The first connecting activity of a lead, if not after as_of.
+    fn first_connection(&self, lead: usize) -> Option<i64> {
+        self.data.leads[lead].first_connection.filter(|&t| t <= self.as_of)
+    }
+
+    /// Elapsed microseconds on the SLA clock (the owner's calendar on the business clock).
+    fn elapsed(&self, owner: u32, from: i64, to: i64) -> i64 {
+        match &self.clocks {
+            None => to - from,
+            Some(c) => c.for_owner(owner).elapsed(from, to),
+        }
     }
 
     /// Every verdict about a marketing key.
     pub fn view(&self, lead: usize) -> LeadView {
         let l = &self.data.leads[lead];
         let crm = &self.data.crm[lead];
-        let unowned = !crm.present || self.owner_unowned[crm.owner as usize];
+        let inactive = crm.present && self.owner_inactive[crm.owner as usize];
+        let unowned = !crm.present || self.owner_unowned[crm.owner as usize] || inactive;
+        let owner = if crm.present { crm.owner } else { 0 };
+        let sla = self.cfg.audit.sla_micros;
         let verdict = if crm.present {
             self.verdicts[crm.disposition as usize].0
         } else {
@@ -296,14 +376,15 @@ impl<'a> Auditor<'a> {
         };
         let (status, first_touch, elapsed) = match l.handover {
             None => (SlaStatus::NotHandedOver, None, None),
-            Some(h) if h + self.cfg.audit.sla_micros > self.as_of => {
+            // The window closes when the SLA has elapsed on the SLA clock.
+            Some(h) if self.elapsed(owner, h, self.as_of) < sla => {
                 (SlaStatus::InWindow, self.first_touch(lead, h), None)
             }
             Some(h) => match self.first_touch(lead, h) {
                 None => (SlaStatus::Never, None, None),
                 Some(t) => {
-                    let e = self.elapsed(h, t);
-                    let s = if e <= self.cfg.audit.sla_micros {
+                    let e = self.elapsed(owner, h, t);
+                    let s = if e <= sla {
                         SlaStatus::Within
                     } else {
                         SlaStatus::Late
@@ -328,8 +409,9 @@ impl<'a> Auditor<'a> {
             first_touch,
             elapsed,
             status,
-            owner: if crm.present { crm.owner } else { 0 },
+            owner,
             unowned,
+            inactive,
             verdict,
             ready,
             outcomes,
@@ -346,6 +428,11 @@ impl<'a> Auditor<'a> {
 
         let mut fu = Counts::default();
         let mut elapsed_hours: Vec<f64> = Vec::new();
+        let mut calendar_hours: Vec<f64> = Vec::new();
+        let mut from_assignment: Vec<f64> = Vec::new();
+        let mut unassigned_hours: Vec<f64> = Vec::new();
+        let mut connection_hours: Vec<f64> = Vec::new();
+        let mut inactive_owner = 0u64;
         let mut buckets = [0u64; 6];
         let mut unowned = 0u64;
         let mut unowned_breaches = 0u64;
@@ -419,9 +506,21 @@ impl<'a> Auditor<'a> {
             month.followed_up += c.followed_up;
             month.breaches += c.breaches;
             month.dispositioned += c.dispositioned;
-            if let Some(e) = v.elapsed {
-                elapsed_hours.push(e as f64 / MICROS_PER_HOUR as f64);
+            let hours = |micros: i64| micros as f64 / MICROS_PER_HOUR as f64;
+            if let (Some(e), Some(t)) = (v.elapsed, v.first_touch) {
+                elapsed_hours.push(hours(e));
+                calendar_hours.push(hours(t - h));
             }
+            if let Some(a) = crm.assigned_at {
+                unassigned_hours.push(hours(self.elapsed(v.owner, h, a.max(h))));
+                if let Some(t) = v.first_touch.filter(|&t| t >= a) {
+                    from_assignment.push(hours(self.elapsed(v.owner, a.max(h), t)));
+                }
+            }
+            if let Some(c) = self.first_connection(lead) {
+                connection_hours.push(hours(self.elapsed(v.owner, h, c)));
+            }
+            inactive_owner += u64::from(v.inactive);
             buckets[bucket(v.elapsed, sla)] += 1;
             if v.unowned {
                 unowned += 1;
@@ -449,7 +548,18 @@ impl<'a> Auditor<'a> {
                 x as f64 / eligible as f64
             }
         };
-        elapsed_hours.sort_by(f64::total_cmp);
+        for v in [
+            &mut elapsed_hours,
+            &mut calendar_hours,
+            &mut from_assignment,
+            &mut unassigned_hours,
+            &mut connection_hours,
+        ] {
+            v.sort_by(f64::total_cmp);
+        }
+        let business = self.clocks.is_some();
+        let assigned = data.crm.iter().any(|c| c.assigned_at.is_some());
+        let connections = self.data.tracks_connections;
         let labels = ["<=5m", "<=1h", "<=24h", "<=SLA", ">SLA", "never"];
         let follow_up = FollowUp {
             handed_over: fu.handed_over,
@@ -472,6 +582,11 @@ impl<'a> Auditor<'a> {
                     count,
                 })
                 .collect(),
+            hours_to_first_touch_calendar: business.then(|| quantiles(&calendar_hours)),
+            hours_to_first_touch_business: business.then(|| quantiles(&elapsed_hours)),
+            hours_from_assignment: assigned.then(|| quantiles(&from_assignment)),
+            connected: connections.then_some(connection_hours.len() as u64),
+            hours_to_first_connection: connections.then(|| quantiles(&connection_hours)),
         };
 
         let mut owners: Vec<OwnerRow> = per_owner
@@ -600,6 +715,8 @@ impl<'a> Auditor<'a> {
             },
             follow_up,
             ownership: Ownership {
+                inactive_owner: self.roster.then_some(inactive_owner),
+                hours_unassigned: assigned.then(|| quantiles(&unassigned_hours)),
                 unowned,
                 unowned_breaches,
                 owners,

@@ -10,6 +10,7 @@ pub mod csvfile;
 pub mod keys;
 pub mod preset;
 pub mod records;
+pub mod roster;
 pub mod text;
 pub mod time;
 
@@ -78,6 +79,8 @@ pub struct Lead {
     pub first_activity: Option<i64>,
     /// A touch-type activity strictly before the handover (SPEC rule 3).
     pub touched_before: bool,
+    /// The first touch whose outcome is a connection (`[activities] connected`).
+    pub first_connection: Option<i64>,
 }
 
 /// A timestamp that remembers whether it was written as a date alone.
@@ -201,6 +204,8 @@ pub struct Dataset {
     pub cutoff: i64,
     /// Loader warnings (encodings, Excel damage, unreadable optional timestamps).
     pub warnings: Vec<String>,
+    /// Whether first connections were tracked (`connected` values and an `outcome` column).
+    pub tracks_connections: bool,
 }
 
 impl Dataset {
@@ -826,6 +831,8 @@ struct LeadsView<'a> {
 /// Activities folded into per-lead first touches (one chunk of the file).
 struct ActivityPass {
     first: Vec<i64>,
+    /// First connecting touch per lead (empty when connections are not tracked).
+    first_conn: Vec<i64>,
     before: Vec<bool>,
     unknown: KeyTable,
     log: PassLog,
@@ -850,6 +857,8 @@ fn fold_activities(
     let type_col = optional_column(&file, ac, "type")?;
     let owner_col = optional_column(&file, ac, "owner")?;
     let subject_col = optional_column(&file, ac, "subject")?;
+    let outcome_col =
+        optional_column(&file, ac, "outcome")?.filter(|_| !cfg.touch.connected.is_empty());
     let touch = &cfg.touch;
     if touch.touch_types.is_some() && type_col.is_none() {
         bail!(
@@ -872,6 +881,7 @@ fn fold_activities(
     let empty = &ac.reading.empty;
     let n = view.leads.len();
     let mut first = vec![i64::MAX; n];
+    let mut first_conn = vec![i64::MAX; if outcome_col.is_some() { n } else { 0 }];
     let mut before = vec![false; n];
     let mut unknown = KeyTable::default();
     let mut log = PassLog::new(now);
@@ -948,6 +958,14 @@ fn fold_activities(
                 if eff < first[id] {
                     first[id] = eff;
                 }
+                if let Some(oc) = outcome_col {
+                    let outcome = row.get(oc);
+                    if eff < first_conn[id]
+                        && touch.connected.iter().any(|c| c.eq_ignore_ascii_case(outcome))
+                    {
+                        first_conn[id] = eff;
+                    }
+                }
             } else {
                 before[id] = true;
             }
@@ -967,6 +985,7 @@ fn fold_activities(
     log.excel = excel;
     Ok(ActivityPass {
         first,
+        first_conn,
         before,
         unknown,
         log,
@@ -1020,6 +1039,11 @@ fn load_activities(
 
 fn merge_activities(a: &mut ActivityPass, b: ActivityPass) {
     for (x, y) in a.first.iter_mut().zip(&b.first) {
+        if *y < *x {
+            *x = *y;
+        }
+    }
+    for (x, y) in a.first_conn.iter_mut().zip(&b.first_conn) {
         if *y < *x {
             *x = *y;
         }
@@ -1148,6 +1172,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     excel_warning(Source::Crm, &cfg.crm.path, c.log.excel, &mut warnings);
 
     let mut activities_without_marketing = 0;
+    let mut tracks_connections = false;
     let activities_file = match &cfg.activities {
         None => None,
         Some(ac) => {
@@ -1161,6 +1186,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             for (lead, l) in m.leads.iter_mut().enumerate() {
                 l.first_activity = (a.first[lead] != i64::MAX).then_some(a.first[lead]);
                 l.touched_before = a.before[lead];
+                l.first_connection = a.first_conn.get(lead).copied().filter(|&t| t != i64::MAX);
             }
             latest.merge(a.log.latest);
             skipped.append(&mut a.log.skipped);
@@ -1175,6 +1201,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             }
             excel_warning(Source::Activities, &ac.path, a.log.excel, &mut warnings);
             activities_without_marketing = a.unknown.len() as u64;
+            tracks_connections = !a.first_conn.is_empty();
             Some(FileSummary {
                 path: ac.path.clone(),
                 counts: a.log.counts,
@@ -1216,6 +1243,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
         latest: latest.latest,
         cutoff,
         warnings,
+        tracks_connections,
     })
 }
 
