@@ -15,10 +15,10 @@ use rustc_hash::FxHashMap;
 
 use crate::config::{AsOfSetting, Config, SlaClock, Source, Verdict};
 use crate::load::roster::Roster;
-use clock::BusinessCalendar;
 use crate::load::time::{self, DateOrder, MICROS_PER_HOUR, OrderHint, Zone, format_utc};
 use crate::load::{Dataset, Interner, effective_touch, now_micros, reading_of};
 use crate::rules::{Definition, Op, Outcome, parse_number};
+use clock::BusinessCalendar;
 use figures::*;
 
 /// Where the SLA stands for one handoff.
@@ -121,19 +121,28 @@ impl Clocks {
             .map(|v| match v {
                 toml::Value::String(s) => clock::parse_holiday(s),
                 toml::Value::Datetime(d) => clock::parse_holiday(&d.to_string()),
-                other => bail!("[audit.business] holidays: `{other}` is not a date such as 2026-12-25"),
+                other => {
+                    bail!("[audit.business] holidays: `{other}` is not a date such as 2026-12-25")
+                }
             })
             .collect::<Result<Vec<_>>>()
             .map_err(|e| anyhow::anyhow!("in `{}`: {e:#}", cfg.path.display()))?;
         let make = |tz: chrono_tz::Tz| {
-            BusinessCalendar::from_settings(b.days.as_deref(), b.hours.as_deref(), Some(&holidays), tz)
-                .map_err(|e| anyhow::anyhow!("in `{}`: {e:#}", cfg.path.display()))
+            BusinessCalendar::from_settings(
+                b.days.as_deref(),
+                b.hours.as_deref(),
+                Some(&holidays),
+                tz,
+            )
+            .map_err(|e| anyhow::anyhow!("in `{}`: {e:#}", cfg.path.display()))
         };
         let mut calendars = vec![make(cfg.audit.zone.tz())?];
         let mut by_owner = vec![0; data.owners.values().len()];
         if let Some(roster) = roster {
             for (id, name) in data.owners.values().iter().enumerate() {
-                let Some(tz) = roster.get(name).and_then(|e| e.tz) else { continue };
+                let Some(tz) = roster.get(name).and_then(|e| e.tz) else {
+                    continue;
+                };
                 by_owner[id] = match calendars.iter().position(|c| c.tz() == tz) {
                     Some(i) => i,
                     None => {
@@ -143,7 +152,10 @@ impl Clocks {
                 };
             }
         }
-        Ok(Self { calendars, by_owner })
+        Ok(Self {
+            calendars,
+            by_owner,
+        })
     }
 
     fn for_owner(&self, owner: u32) -> &BusinessCalendar {
@@ -258,7 +270,12 @@ impl<'a> Auditor<'a> {
             .owners
             .values()
             .iter()
-            .map(|o| roster.as_ref().and_then(|r| r.get(o)).is_some_and(|e| !e.active))
+            .map(|o| {
+                roster
+                    .as_ref()
+                    .and_then(|r| r.get(o))
+                    .is_some_and(|e| !e.active)
+            })
             .collect();
         let clocks = match cfg.audit.clock {
             SlaClock::Business => Some(Clocks::new(cfg, data, roster.as_ref())?),
@@ -291,6 +308,11 @@ impl<'a> Auditor<'a> {
             verdicts,
             warnings,
         })
+    }
+
+    /// Whether the SLA runs on the business clock.
+    pub fn business_clock(&self) -> bool {
+        self.clocks.is_some()
     }
 
     /// The definition the leads are evaluated against.
@@ -350,7 +372,9 @@ impl<'a> Auditor<'a> {
 
     /// The first connecting activity of a lead, if not after as_of.
     fn first_connection(&self, lead: usize) -> Option<i64> {
-        self.data.leads[lead].first_connection.filter(|&t| t <= self.as_of)
+        self.data.leads[lead]
+            .first_connection
+            .filter(|&t| t <= self.as_of)
     }
 
     /// Elapsed microseconds on the SLA clock (the owner's calendar on the business clock).

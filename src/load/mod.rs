@@ -961,7 +961,10 @@ fn fold_activities(
                 if let Some(oc) = outcome_col {
                     let outcome = row.get(oc);
                     if eff < first_conn[id]
-                        && touch.connected.iter().any(|c| c.eq_ignore_ascii_case(outcome))
+                        && touch
+                            .connected
+                            .iter()
+                            .any(|c| c.eq_ignore_ascii_case(outcome))
                     {
                         first_conn[id] = eff;
                     }

@@ -28,7 +28,9 @@ pub struct Roster {
     entries: FxHashMap<String, RosterEntry>,
 }
 
-const INACTIVE: &[&str] = &["false", "no", "n", "0", "inactive", "departed", "left", "disabled"];
+const INACTIVE: &[&str] = &[
+    "false", "no", "n", "0", "inactive", "departed", "left", "disabled",
+];
 const ACTIVE: &[&str] = &["true", "yes", "y", "1", "active", ""];
 
 impl Roster {

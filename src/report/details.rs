@@ -36,7 +36,15 @@ pub fn details(
     redactor: Option<&Redactor>,
 ) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(DETAILS_COLUMNS)?;
+    // With the business clock, `hours_to_first_touch` is business hours and the wall-clock
+    // hours follow in an extra column.
+    let business = auditor.business_clock();
+    let mut header: Vec<&str> = DETAILS_COLUMNS.to_vec();
+    if business {
+        header.push("calendar_hours_to_first_touch");
+    }
+    w.write_record(&header)?;
+    let hours = |micros: i64| (micros as f64 / MICROS_PER_HOUR as f64).to_string();
     let time = |t: Option<i64>| t.map(format_utc).unwrap_or_default();
     for lead in 0..data.leads.len() {
         let v = auditor.view(lead);
@@ -64,26 +72,38 @@ pub fn details(
         } else {
             ("", "")
         };
-        w.write_record([
-            neutralize(&key).as_ref(),
-            neutralize(owner).as_ref(),
-            if v.unowned { "true" } else { "false" },
-            &time(v.handover),
-            &time(v.first_touch),
-            &v.elapsed
-                .map(|e| (e as f64 / MICROS_PER_HOUR as f64).to_string())
-                .unwrap_or_default(),
-            v.status.as_str(),
+        let mut record: Vec<std::borrow::Cow<'_, str>> = vec![
+            neutralize(&key),
+            neutralize(owner),
+            (if v.unowned { "true" } else { "false" }).into(),
+            time(v.handover).into(),
+            time(v.first_touch).into(),
+            v.elapsed.map(hours).unwrap_or_default().into(),
+            v.status.as_str().into(),
             match v.ready {
                 Some(true) => "ready",
                 Some(false) => "not_ready",
                 None => "",
-            },
-            neutralize(&failing.join(";")).as_ref(),
-            v.verdict.as_str(),
-            neutralize(disposition).as_ref(),
-            neutralize(reason).as_ref(),
-        ])?;
+            }
+            .into(),
+            neutralize(&failing.join(";")).into_owned().into(),
+            v.verdict.as_str().into(),
+            neutralize(disposition),
+            neutralize(reason),
+        ];
+        if business {
+            let calendar = v
+                .handover
+                .zip(v.first_touch)
+                .filter(|_| v.elapsed.is_some());
+            record.push(
+                calendar
+                    .map(|(h, t)| hours(t - h))
+                    .unwrap_or_default()
+                    .into(),
+            );
+        }
+        w.write_record(record.iter().map(|c| c.as_ref()))?;
     }
     Ok(String::from_utf8(
         w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,

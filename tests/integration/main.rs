@@ -1,5 +1,6 @@
 //! One integration-test crate: every module runs the real `handoff` binary on fixture files.
 
+mod business;
 mod cli;
 mod common;
 mod core_figures;
