@@ -43,6 +43,8 @@ pub struct CsvFile {
     /// Whether this reader ends at the end of the file (not a chunk before another).
     is_final: bool,
     progress: Option<indicatif::ProgressBar>,
+    /// Notes for the report's warnings, gathered while columns are located.
+    notes: std::cell::RefCell<Vec<String>>,
 }
 
 /// Counts of one file's records.
@@ -136,6 +138,24 @@ fn has_invalid_utf8(path: &Path, skip: usize) -> Result<bool> {
     }
 }
 
+/// The start of the file as UTF-8 text, enough to hold the header line: a decoder's first read
+/// may return only a few bytes, so the delimiter is sniffed from this sample, not a peek.
+fn header_sample(path: &Path, decoding: Decoding) -> Result<Vec<u8>> {
+    let mut raw = Vec::with_capacity(1 << 16);
+    open_file(path)?
+        .take(1 << 16)
+        .read_to_end(&mut raw)
+        .with_context(|| format!("reading `{}`", path.display()))?;
+    Ok(match decoding {
+        Decoding::Utf8 => raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw).to_vec(),
+        Decoding::Transcoded(enc) => enc
+            .decode_with_bom_removal(&raw)
+            .0
+            .into_owned()
+            .into_bytes(),
+    })
+}
+
 /// Count each candidate delimiter outside quotes on the first line.
 fn sniff_delimiter(head: &[u8]) -> u8 {
     let mut counts = [0usize; 4];
@@ -211,9 +231,10 @@ impl CsvFile {
             .with_context(|| format!("reading `{}`", path.display()))?;
         let skip_bom =
             usize::from(decoding == Decoding::Utf8 && peek.starts_with(b"\xEF\xBB\xBF")) * 3;
-        let delimiter = reading
-            .delimiter
-            .unwrap_or_else(|| sniff_delimiter(&peek[skip_bom..]));
+        let delimiter = match reading.delimiter {
+            Some(d) => d,
+            None => sniff_delimiter(&header_sample(path, decoding)?),
+        };
         buffered.consume(skip_bom);
         let mut reader = RecordReader::new(Box::new(buffered), delimiter);
         let has_header = reader
@@ -245,6 +266,7 @@ impl CsvFile {
             data_start,
             is_final: true,
             progress: None,
+            notes: Default::default(),
         })
     }
 
@@ -258,6 +280,16 @@ impl CsvFile {
     pub fn progress(mut self, bar: Option<&indicatif::ProgressBar>) -> Self {
         self.progress = bar.cloned();
         self
+    }
+
+    /// Record a note for the report's warnings.
+    pub fn note(&self, text: String) {
+        self.notes.borrow_mut().push(text);
+    }
+
+    /// The notes recorded so far.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.borrow_mut())
     }
 
     /// The file's path.
@@ -429,6 +461,7 @@ impl CsvFile {
             data_start: start,
             is_final,
             progress: self.progress.clone(),
+            notes: Default::default(),
         })
     }
 

@@ -382,7 +382,15 @@ fn time_column(
 fn optional_column(file: &CsvFile, cfg: &SourceConfig, logical: &str) -> Result<Option<usize>> {
     match cfg.column(logical) {
         None => Ok(None),
-        Some(c @ crate::config::ColumnRef::Aliases(_)) => file.locate(logical, c),
+        // A preset's guess that matches a repeated header (HubSpot exports with associated
+        // records repeat `Create Date`) is dropped with a note rather than failing the run.
+        Some(c @ crate::config::ColumnRef::Aliases(_)) => match file.locate(logical, c) {
+            Ok(found) => Ok(found),
+            Err(e) => {
+                file.note(format!("{e:#}; the optional column {logical} is not read"));
+                Ok(None)
+            }
+        },
         Some(c) => file.require(cfg.source.name(), logical, c).map(Some),
     }
 }
@@ -633,6 +641,7 @@ fn load_marketing(
     let mut log = PassLog::new(now);
     let (mut latest, mut excel) = (log.latest, 0u64);
     let mut skipped = Vec::new();
+    log.warnings.extend(file.take_notes());
     let counts = file.for_each_row(
         |row| {
             let key = match row_key(row, key_col, empty, sf, &mut excel) {
@@ -758,6 +767,7 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
     let mut log = PassLog::new(now);
     let (mut latest, mut excel) = (log.latest, 0u64);
     let mut skipped = Vec::new();
+    log.warnings.extend(file.take_notes());
     let counts = file.for_each_row(
         |row| {
             let key = match row_key(row, key_col, empty, sf, &mut excel) {
@@ -887,6 +897,7 @@ fn fold_activities(
     let mut log = PassLog::new(now);
     let (mut latest, mut excel) = (log.latest, 0u64);
     let mut skipped = Vec::new();
+    log.warnings.extend(file.take_notes());
     let (counts, torn) = file.for_each_row_torn(
         |row| {
             let key = match row_key(row, key_col, empty, sf, &mut excel) {
@@ -1193,6 +1204,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             }
             latest.merge(a.log.latest);
             skipped.append(&mut a.log.skipped);
+            warnings.append(&mut a.log.warnings);
             if a.bad_at.0 > 0 {
                 // Rows with an unreadable `at` are skipped; the warning says how many.
                 warnings.push(format!(

@@ -149,6 +149,46 @@ pub fn render(r: &Report) -> String {
         f.late,
         f.never
     ));
+    let q = |label: &str, q: &Option<crate::audit::figures::Quantiles>, out: &mut String| {
+        if let Some(q) = q {
+            out.push_str(&format!(
+                "{label}: median {}, p90 {}\n",
+                hours(q.median),
+                hours(q.p90)
+            ));
+        }
+    };
+    q(
+        "Business hours to first touch",
+        &f.hours_to_first_touch_business,
+        &mut out,
+    );
+    q(
+        "Calendar hours to first touch",
+        &f.hours_to_first_touch_calendar,
+        &mut out,
+    );
+    q(
+        "Hours from assignment to first touch",
+        &f.hours_from_assignment,
+        &mut out,
+    );
+    q(
+        "Hours waiting unassigned",
+        &r.ownership.hours_unassigned,
+        &mut out,
+    );
+    if let Some(c) = f.connected {
+        out.push_str(&format!(
+            "Reached a conversation: {c} of {} eligible handoffs\n",
+            f.eligible
+        ));
+        q(
+            "Hours to first conversation",
+            &f.hours_to_first_connection,
+            &mut out,
+        );
+    }
 
     section(&mut out, "Owners");
     let mut t = table(&[
@@ -180,6 +220,17 @@ pub fn render(r: &Report) -> String {
         share(r.ownership.unowned_breaches, r.ownership.unowned),
         String::new(),
     ]);
+    if let Some(n) = r.ownership.inactive_owner {
+        t.add_row(vec![
+            "  of which inactive owners".into(),
+            n.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
     push_table(&mut out, &t);
 
     section(&mut out, "Feedback loop");

@@ -6,6 +6,7 @@ mod common;
 mod core_figures;
 mod definition_figures;
 mod findings;
+mod presets;
 mod reference;
 mod reports;
 mod scale;
