@@ -41,6 +41,27 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Temporary files being written, removed if the user interrupts the run.
+fn pending_outputs() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    PENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// On Ctrl-C, remove half-written temporary files and exit 130 (interrupted); outputs are
+/// renamed into place only when complete, so no partial report is ever left behind.
+pub fn handle_interrupts() {
+    // If a handler cannot be installed, the default action (exit without cleanup) remains;
+    // a leftover `.handoff-*` temporary file is the worst that can happen then.
+    let _ = ctrlc::set_handler(|| {
+        for p in pending_outputs().iter() {
+            let _ = std::fs::remove_file(p);
+        }
+        std::process::exit(130);
+    });
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
@@ -119,10 +140,18 @@ pub fn emit(text: &str, output: Option<&Path>, inputs: &[&Path]) -> Result<()> {
                 .prefix(".handoff-")
                 .tempfile_in(&dir)
                 .with_context(|| format!("cannot write into `{}`", dir.display()))?;
-            tmp.write_all(text.as_bytes())
-                .with_context(|| format!("writing `{}`", path.display()))?;
-            tmp.persist(path)
-                .map_err(|e| anyhow::anyhow!("cannot write `{}`: {}", path.display(), e.error))?;
+            let tmp_path = tmp.path().to_path_buf();
+            pending_outputs().push(tmp_path.clone());
+            let written = tmp
+                .write_all(text.as_bytes())
+                .with_context(|| format!("writing `{}`", path.display()))
+                .and_then(|()| {
+                    tmp.persist(path).map(drop).map_err(|e| {
+                        anyhow::anyhow!("cannot write `{}`: {}", path.display(), e.error)
+                    })
+                });
+            pending_outputs().retain(|p| *p != tmp_path);
+            written?;
         }
     }
     Ok(())

@@ -6,6 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = handoff::cli::Cli::parse();
+    handoff::app::handle_interrupts();
     match handoff::app::run(cli) {
         Ok(code) => code.into(),
         Err(err) => {
