@@ -76,7 +76,7 @@ pub fn explain(
     }
 
     writeln!(out, "\nCRM (`{}`)", cfg.crm.path.display())?;
-    let crm = &data.crm[lead];
+    let crm = data.crm(lead);
     if crm.present {
         let owner = data.owners.get(crm.owner);
         writeln!(

@@ -328,13 +328,7 @@ impl<'a> Auditor<'a> {
     fn outcome(&self, lead: usize, c: usize, reference: i64) -> Outcome {
         let slot = self.data.criteria.slots[c];
         let id = match slot.source {
-            Source::Crm => {
-                if !self.data.crm[lead].present {
-                    0
-                } else {
-                    self.data.crm_values[lead * self.data.criteria.crm.len() + slot.slot]
-                }
-            }
+            Source::Crm => self.data.crm_value_id(lead, slot.slot),
             _ => self.data.marketing_values[lead * self.data.criteria.marketing.len() + slot.slot],
         } as usize;
         let t = &self.tables[c];
@@ -365,7 +359,7 @@ impl<'a> Auditor<'a> {
                 .first_activity
                 .filter(|&t| t <= self.as_of);
         }
-        let m = self.data.crm[lead].first_touch?;
+        let m = self.data.crm(lead).first_touch?;
         let t = effective_touch(m, handover, self.zone());
         (handover <= t && t <= self.as_of).then_some(t)
     }
@@ -388,7 +382,7 @@ impl<'a> Auditor<'a> {
     /// Every verdict about a marketing key.
     pub fn view(&self, lead: usize) -> LeadView {
         let l = &self.data.leads[lead];
-        let crm = &self.data.crm[lead];
+        let crm = self.data.crm(lead);
         let inactive = crm.present && self.owner_inactive[crm.owner as usize];
         let unowned = !crm.present || self.owner_unowned[crm.owner as usize] || inactive;
         let owner = if crm.present { crm.owner } else { 0 };
@@ -481,7 +475,7 @@ impl<'a> Auditor<'a> {
 
         for lead in 0..n {
             let v = self.view(lead);
-            let crm = &data.crm[lead];
+            let crm = data.crm(lead);
             if !crm.present {
                 marketing_without_crm += 1;
             }
@@ -582,7 +576,7 @@ impl<'a> Auditor<'a> {
             v.sort_by(f64::total_cmp);
         }
         let business = self.clocks.is_some();
-        let assigned = data.crm.iter().any(|c| c.assigned_at.is_some());
+        let assigned = data.crm_recs.iter().any(|c| c.assigned_at.is_some());
         let connections = self.data.tracks_connections;
         let labels = ["<=5m", "<=1h", "<=24h", "<=SLA", ">SLA", "never"];
         let follow_up = FollowUp {

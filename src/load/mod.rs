@@ -105,8 +105,6 @@ pub struct CrmRec {
     pub reason: u32,
     /// `assigned_at`.
     pub assigned_at: Option<i64>,
-    /// `disposition_at`.
-    pub disposition_at: Option<i64>,
     /// `first_touch_at`.
     pub first_touch: Option<Moment>,
 }
@@ -165,8 +163,10 @@ pub struct Dataset {
     pub crm_keys: KeyTable,
     /// Per marketing key.
     pub leads: Vec<Lead>,
-    /// Per marketing key: its CRM row.
-    pub crm: Vec<CrmRec>,
+    /// CRM rows by CRM key (the first row of each key), in file order.
+    pub crm_recs: Vec<CrmRec>,
+    /// Per marketing key: the index of its CRM row in `crm_recs` (`u32::MAX`: none).
+    pub crm_of: Vec<u32>,
     /// Owners.
     pub owners: Interner,
     /// Dispositions.
@@ -228,13 +228,35 @@ impl Dataset {
         (id != 0).then(|| self.marketing_interners[slot].get(id))
     }
 
+    /// The CRM row of a marketing key (a row with `present = false` when it has none).
+    #[inline]
+    pub fn crm(&self, lead: usize) -> &CrmRec {
+        static NONE: CrmRec = CrmRec {
+            present: false,
+            owner: 0,
+            disposition: 0,
+            reason: 0,
+            assigned_at: None,
+            first_touch: None,
+        };
+        match self.crm_of[lead] {
+            u32::MAX => &NONE,
+            i => &self.crm_recs[i as usize],
+        }
+    }
+
+    /// The interned id of the CRM criterion value of `lead` in `slot` (0: none).
+    #[inline]
+    pub fn crm_value_id(&self, lead: usize, slot: usize) -> u32 {
+        match self.crm_of[lead] {
+            u32::MAX => 0,
+            i => self.crm_values[i as usize * self.criteria.crm.len() + slot],
+        }
+    }
+
     /// The cleaned CRM criterion value of `lead` in `slot` (`None` without a CRM row).
     pub fn crm_value(&self, lead: usize, slot: usize) -> Option<&str> {
-        if !self.crm[lead].present {
-            return None;
-        }
-        let stride = self.criteria.crm.len();
-        let id = self.crm_values[lead * stride + slot];
+        let id = self.crm_value_id(lead, slot);
         (id != 0).then(|| self.crm_interners[slot].get(id))
     }
 }
@@ -791,7 +813,6 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
                 disposition: dispositions.intern(clean(disp_col)),
                 reason: reasons.intern(clean(reason_col)),
                 assigned_at: assigned.map(|t| t.at),
-                disposition_at: disp_at.map(|t| t.at),
                 first_touch: first,
             });
             for (slot, &col) in criteria.crm.iter().enumerate() {
@@ -836,6 +857,7 @@ struct LeadsView<'a> {
     leads: &'a [Lead],
     owners: &'a Interner,
     crm: &'a [CrmRec],
+    crm_of: &'a [u32],
 }
 
 /// Activities folded into per-lead first touches (one chunk of the file).
@@ -951,11 +973,9 @@ fn fold_activities(
                 }
             }
             if touch.owner_only {
-                let rec = &view.crm[id];
-                let owner = if rec.present {
-                    view.owners.get(rec.owner)
-                } else {
-                    ""
+                let owner = match view.crm_of[id] {
+                    u32::MAX => "",
+                    i => view.owners.get(view.crm[i as usize].owner),
                 };
                 let a = row.opt(owner_col);
                 if owner.is_empty()
@@ -1157,19 +1177,9 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
 
     // Join each marketing key to its CRM row.
     let n = m.leads.len();
-    let cstride = criteria.crm.len();
-    let mut crm = vec![CrmRec::default(); n];
-    let mut crm_values = vec![0u32; n * cstride];
-    for (lead, rec) in crm.iter_mut().enumerate() {
-        if let Some(cid) = c.keys.get(m.keys.key(lead as u32)) {
-            let cid = cid as usize;
-            *rec = c.recs[cid];
-            crm_values[lead * cstride..(lead + 1) * cstride]
-                .copy_from_slice(&c.values[cid * cstride..(cid + 1) * cstride]);
-        }
-    }
-    c.recs = Vec::new();
-    c.values = Vec::new();
+    let crm_of: Vec<u32> = (0..n)
+        .map(|lead| c.keys.get(m.keys.key(lead as u32)).unwrap_or(u32::MAX))
+        .collect();
 
     let mut latest = m.log.latest;
     latest.merge(c.log.latest);
@@ -1194,7 +1204,8 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
                 keys: &m.keys,
                 leads: &m.leads,
                 owners: &c.owners,
-                crm: &crm,
+                crm: &c.recs,
+                crm_of: &crm_of,
             };
             let mut a = load_activities(cfg, &view, cutoff, now, bar, &mut warnings)?;
             for (lead, l) in m.leads.iter_mut().enumerate() {
@@ -1233,13 +1244,14 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
         keys: m.keys,
         crm_keys: c.keys,
         leads: m.leads,
-        crm,
+        crm_recs: c.recs,
+        crm_of,
         owners: c.owners,
         dispositions: c.dispositions,
         reasons: c.reasons,
         marketing_values: m.values,
         marketing_interners: m.interners,
-        crm_values,
+        crm_values: c.values,
         crm_interners: c.interners,
         criteria,
         marketing_file: FileSummary {

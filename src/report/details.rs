@@ -48,7 +48,7 @@ pub fn details(
     let time = |t: Option<i64>| t.map(format_utc).unwrap_or_default();
     for lead in 0..data.leads.len() {
         let v = auditor.view(lead);
-        let crm = &data.crm[lead];
+        let crm = data.crm(lead);
         let key = match redactor {
             Some(r) => r.lead(lead),
             None => data.keys.key(lead as u32).to_string(),
