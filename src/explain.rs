@@ -71,7 +71,8 @@ pub fn explain(
         writeln!(
             out,
             "  {header}: {}",
-            data.marketing_value(lead, slot).unwrap_or("(empty)")
+            data.marketing_value(lead, slot)
+                .unwrap_or_else(|| "(empty)".into())
         )?;
     }
 
@@ -106,7 +107,8 @@ pub fn explain(
             writeln!(
                 out,
                 "  {header}: {}",
-                data.crm_value(lead, slot).unwrap_or("(empty)")
+                data.crm_value(lead, slot)
+                    .unwrap_or_else(|| "(empty)".into())
             )?;
         }
     } else {
@@ -172,7 +174,7 @@ pub fn explain(
                 c.id,
                 c.field.header,
                 c.op.describe(),
-                value.unwrap_or("(empty)")
+                value.unwrap_or_else(|| "(empty)".into())
             )?;
         }
     }
@@ -208,7 +210,7 @@ fn activity_lines(
         None => None,
     };
     let want = data.keys.key(lead as u32);
-    let handover = data.leads[lead].handover;
+    let handover = data.leads[lead].handover();
     let zone = cfg.audit.zone;
     let empty = &ac.reading.empty;
     let mut lines = Vec::new();

@@ -16,7 +16,9 @@ use rustc_hash::FxHashMap;
 use crate::config::{AsOfSetting, Config, SlaClock, Source, Verdict};
 use crate::load::roster::Roster;
 use crate::load::time::{self, DateOrder, MICROS_PER_HOUR, OrderHint, Zone, format_utc};
-use crate::load::{Dataset, Interner, effective_touch, now_micros, reading_of};
+use crate::load::{
+    Dataset, Interner, SlotValues, UNREADABLE, effective_touch, now_micros, reading_of,
+};
 use crate::rules::{Definition, Op, Outcome, parse_number};
 use clock::BusinessCalendar;
 use figures::*;
@@ -212,51 +214,72 @@ impl<'a> Auditor<'a> {
         let mut tables = Vec::new();
         if let Some(def) = def {
             for (crit, slot) in def.criteria.iter().zip(&data.criteria.slots) {
-                let interner: &Interner = match slot.source {
+                let store: &SlotValues = match slot.source {
                     Source::Crm => &data.crm_interners[slot.slot],
                     _ => &data.marketing_interners[slot.slot],
                 };
                 let reading = reading_of(cfg, slot.source);
-                let values = interner.values();
-                if let Op::WithinDays(days) = crit.op {
-                    let order = settle_order(&values[1..], reading.date_order).map_err(|why| {
-                        anyhow::anyhow!(
-                            "criterion `{}`: column `{}` {why}; set date_order = \"mdy\" or \"dmy\" under [{}]",
-                            crit.id,
-                            crit.field.header,
-                            slot.source.name()
-                        )
-                    })?;
-                    let times = values
-                        .iter()
-                        .map(|v| {
-                            if v.is_empty() {
-                                return None;
-                            }
-                            time::parse(v, order).ok().map(|s| zone.resolve(s))
-                        })
-                        .collect();
-                    tables.push(CriterionTable {
+                let table = match (store, &crit.op) {
+                    // Parsed while loading: the column is read by `within_days` only.
+                    (SlotValues::Time { times, .. }, Op::WithinDays(days)) => CriterionTable {
                         by_value: Vec::new(),
-                        times,
-                        within_span: Some((days * time::MICROS_PER_DAY as f64).round() as i64),
-                    });
-                } else {
-                    let th = reading.thousands.as_deref();
-                    let dec = reading.decimal.as_deref();
-                    let by_value = values
-                        .iter()
-                        .map(|v| {
-                            let v = (!v.is_empty()).then_some(v.as_ref());
-                            crit.eval(v, |s| parse_number(s, th, dec), |_| None, 0)
-                        })
-                        .collect();
-                    tables.push(CriterionTable {
-                        by_value,
-                        times: Vec::new(),
-                        within_span: None,
-                    });
-                }
+                        times: times
+                            .iter()
+                            .map(|&t| (t != UNREADABLE).then_some(t))
+                            .collect(),
+                        within_span: Some(day_span(*days)),
+                    },
+                    (SlotValues::Text(interner), Op::WithinDays(days)) => {
+                        let values = interner.values();
+                        let order =
+                            settle_order(&values[1..], reading.date_order).map_err(|why| {
+                                anyhow::anyhow!(
+                                    "criterion `{}`: column `{}` {why}; set date_order = \"mdy\" or \"dmy\" under [{}]",
+                                    crit.id,
+                                    crit.field.header,
+                                    slot.source.name()
+                                )
+                            })?;
+                        let times = values
+                            .iter()
+                            .map(|v| {
+                                if v.is_empty() {
+                                    return None;
+                                }
+                                time::parse(v, order).ok().map(|s| zone.resolve(s))
+                            })
+                            .collect();
+                        CriterionTable {
+                            by_value: Vec::new(),
+                            times,
+                            within_span: Some(day_span(*days)),
+                        }
+                    }
+                    (SlotValues::Text(interner), _) => {
+                        let th = reading.thousands.as_deref();
+                        let dec = reading.decimal.as_deref();
+                        let by_value = interner
+                            .values()
+                            .iter()
+                            .map(|v| {
+                                let v = (!v.is_empty()).then_some(v.as_ref());
+                                crit.eval(v, |s| parse_number(s, th, dec), |_| None, 0)
+                            })
+                            .collect();
+                        CriterionTable {
+                            by_value,
+                            times: Vec::new(),
+                            within_span: None,
+                        }
+                    }
+                    (SlotValues::Time { .. }, _) => {
+                        bail!(
+                            "criterion `{}`: internal: a timestamp column read as text",
+                            crit.id
+                        )
+                    }
+                };
+                tables.push(table);
             }
         }
         let owner_unowned = data
@@ -329,7 +352,7 @@ impl<'a> Auditor<'a> {
         let slot = self.data.criteria.slots[c];
         let id = match slot.source {
             Source::Crm => self.data.crm_value_id(lead, slot.slot),
-            _ => self.data.marketing_values[lead * self.data.criteria.marketing.len() + slot.slot],
+            _ => self.data.marketing_value_id(lead, slot.slot),
         } as usize;
         let t = &self.tables[c];
         match t.within_span {
@@ -356,7 +379,7 @@ impl<'a> Auditor<'a> {
     fn first_touch(&self, lead: usize, handover: i64) -> Option<i64> {
         if self.cfg.activities.is_some() {
             return self.data.leads[lead]
-                .first_activity
+                .first_activity()
                 .filter(|&t| t <= self.as_of);
         }
         let m = self.data.crm(lead).first_touch?;
@@ -366,8 +389,8 @@ impl<'a> Auditor<'a> {
 
     /// The first connecting activity of a lead, if not after as_of.
     fn first_connection(&self, lead: usize) -> Option<i64> {
-        self.data.leads[lead]
-            .first_connection
+        self.data
+            .first_connection(lead)
             .filter(|&t| t <= self.as_of)
     }
 
@@ -392,7 +415,7 @@ impl<'a> Auditor<'a> {
         } else {
             Verdict::None
         };
-        let (status, first_touch, elapsed) = match l.handover {
+        let (status, first_touch, elapsed) = match l.handover() {
             None => (SlaStatus::NotHandedOver, None, None),
             // The window closes when the SLA has elapsed on the SLA clock.
             Some(h) if self.elapsed(owner, h, self.as_of) < sla => {
@@ -414,7 +437,7 @@ impl<'a> Auditor<'a> {
         let (ready, outcomes) = match self.def {
             None => (None, Vec::new()),
             Some(def) => {
-                let reference = l.handover.unwrap_or(self.as_of);
+                let reference = l.handover().unwrap_or(self.as_of);
                 let outcomes: Vec<Outcome> = (0..def.criteria.len())
                     .map(|c| self.outcome(lead, c, reference))
                     .collect();
@@ -423,7 +446,7 @@ impl<'a> Auditor<'a> {
             }
         };
         LeadView {
-            handover: l.handover,
+            handover: l.handover(),
             first_touch,
             elapsed,
             status,
@@ -480,7 +503,7 @@ impl<'a> Auditor<'a> {
                 marketing_without_crm += 1;
             }
             let handed = v.handover.is_some();
-            if handed && data.leads[lead].touched_before {
+            if handed && data.leads[lead].touched_before() {
                 touches_before += 1;
             }
             if let Some(ready) = v.ready {
@@ -527,7 +550,9 @@ impl<'a> Auditor<'a> {
             let hours = |micros: i64| micros as f64 / MICROS_PER_HOUR as f64;
             if let (Some(e), Some(t)) = (v.elapsed, v.first_touch) {
                 elapsed_hours.push(hours(e));
-                calendar_hours.push(hours(t - h));
+                if self.clocks.is_some() {
+                    calendar_hours.push(hours(t - h));
+                }
             }
             if let Some(a) = crm.assigned_at {
                 unassigned_hours.push(hours(self.elapsed(v.owner, h, a.max(h))));
@@ -773,23 +798,28 @@ impl<'a> Auditor<'a> {
     fn unparsable_example(&self, def: &Definition, c: &crate::rules::Criterion) -> Option<String> {
         let idx = def.criteria.iter().position(|x| x.id == c.id)?;
         let slot = self.data.criteria.slots[idx];
-        let interner = match slot.source {
+        let store = match slot.source {
             Source::Crm => &self.data.crm_interners[slot.slot],
             _ => &self.data.marketing_interners[slot.slot],
         };
         let t = &self.tables[idx];
-        interner
-            .values()
-            .iter()
-            .enumerate()
-            .skip(1)
-            .find_map(|(i, v)| {
-                let bad = match t.within_span {
-                    None => t.by_value[i] == Outcome::Unparsable,
-                    Some(_) => t.times[i].is_none(),
-                };
-                bad.then(|| v.to_string())
-            })
+        match store {
+            SlotValues::Time { bad_example, .. } => bad_example.clone(),
+            SlotValues::Text(interner) => {
+                interner
+                    .values()
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .find_map(|(i, v)| {
+                        let bad = match t.within_span {
+                            None => t.by_value[i] == Outcome::Unparsable,
+                            Some(_) => t.times[i].is_none(),
+                        };
+                        bad.then(|| v.to_string())
+                    })
+            }
+        }
     }
 }
 
@@ -806,6 +836,11 @@ fn number_hint(example: &str, source: Source) -> String {
         "numbers are read as [+-]digits[.digits]; fix the values or change the criterion"
             .to_string()
     }
+}
+
+/// `N` days in microseconds.
+fn day_span(days: f64) -> i64 {
+    (days * time::MICROS_PER_DAY as f64).round() as i64
 }
 
 /// Tallies for one group of eligible handoffs.

@@ -20,10 +20,10 @@ pub struct KeyTable {
 }
 
 impl KeyTable {
-    /// A table sized for about `keys` keys of about `avg_len` bytes.
-    pub fn with_capacity(keys: usize, avg_len: usize) -> Self {
+    /// A table sized for about `keys` keys of `bytes` bytes in all.
+    pub fn with_capacity(keys: usize, bytes: usize) -> Self {
         Self {
-            arena: String::with_capacity(keys * avg_len),
+            arena: String::with_capacity(bytes),
             starts: Vec::with_capacity(keys),
             table: HashTable::with_capacity(keys),
             hasher: FxBuildHasher,
@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn ids_are_dense_and_stable() {
-        let mut t = KeyTable::with_capacity(4, 8);
+        let mut t = KeyTable::with_capacity(4, 32);
         assert_eq!(t.get_or_insert("a@x.io"), (0, true));
         assert_eq!(t.get_or_insert("b@x.io"), (1, true));
         assert_eq!(t.get_or_insert("a@x.io"), (0, false));

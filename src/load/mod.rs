@@ -70,17 +70,121 @@ impl Interner {
     }
 }
 
-/// What a marketing key carries.
-#[derive(Debug, Clone, Copy, Default)]
+/// The distinct values of one criterion column. Text is interned; a column read only by
+/// `within_days` keeps one parsed instant per key instead, since timestamps are nearly all
+/// distinct and interning them would cost a string and a map entry each.
+#[derive(Debug, Clone)]
+pub enum SlotValues {
+    /// Interned text; a value id indexes the interner.
+    Text(Interner),
+    /// Instants; a value id indexes `times` (id 0: empty).
+    Time {
+        /// Parsed instants, [`UNREADABLE`] for a value that is not a timestamp.
+        times: Vec<i64>,
+        /// The first value that was not a timestamp, for the warning.
+        bad_example: Option<String>,
+    },
+}
+
+/// A present value that is not a timestamp.
+pub const UNREADABLE: i64 = i64::MIN + 1;
+
+impl SlotValues {
+    fn new(time: bool) -> Self {
+        if time {
+            SlotValues::Time {
+                times: vec![NO_TIME],
+                bad_example: None,
+            }
+        } else {
+            SlotValues::Text(Interner::default())
+        }
+    }
+
+    /// Store a cleaned value ("" for empty) and return its id.
+    fn store(&mut self, v: &str, parse: impl FnOnce(&str) -> Result<Option<i64>>) -> Result<u32> {
+        match self {
+            SlotValues::Text(i) => Ok(i.intern(v)),
+            SlotValues::Time { times, bad_example } => {
+                if v.is_empty() {
+                    return Ok(0);
+                }
+                let t = match parse(v)? {
+                    Some(t) => t,
+                    None => {
+                        if bad_example.is_none() {
+                            *bad_example = Some(v.to_string());
+                        }
+                        UNREADABLE
+                    }
+                };
+                times.push(t);
+                Ok((times.len() - 1) as u32)
+            }
+        }
+    }
+
+    /// The value of an id as text (a timestamp in RFC 3339), `None` when empty.
+    pub fn display(&self, id: u32) -> Option<String> {
+        if id == 0 {
+            return None;
+        }
+        Some(match self {
+            SlotValues::Text(i) => i.get(id).to_string(),
+            SlotValues::Time { times, .. } => match times[id as usize] {
+                UNREADABLE => "(not a timestamp)".to_string(),
+                t => time::format_utc(t),
+            },
+        })
+    }
+}
+
+/// What a marketing key carries: 24 bytes, a million of them fit in 24 MB.
+#[derive(Debug, Clone, Copy)]
 pub struct Lead {
-    /// The earliest handoff instant (SPEC "Handoff"), if handed over.
-    pub handover: Option<i64>,
-    /// The first touch in `[handover, as_of]` from the activities export.
-    pub first_activity: Option<i64>,
+    /// The earliest handoff instant (SPEC "Handoff"), or [`NO_TIME`].
+    handover: i64,
+    /// The first touch in `[handover, cutoff]` from the activities export, or [`NO_TIME`].
+    first_activity: i64,
     /// A touch-type activity strictly before the handover (SPEC rule 3).
-    pub touched_before: bool,
-    /// The first touch whose outcome is a connection (`[activities] connected`).
-    pub first_connection: Option<i64>,
+    touched_before: bool,
+}
+
+/// "No instant" in compact per-lead state.
+const NO_TIME: i64 = i64::MIN;
+
+fn some_time(t: i64) -> Option<i64> {
+    (t != NO_TIME).then_some(t)
+}
+
+impl Default for Lead {
+    fn default() -> Self {
+        Self {
+            handover: NO_TIME,
+            first_activity: NO_TIME,
+            touched_before: false,
+        }
+    }
+}
+
+impl Lead {
+    /// The earliest handoff instant, if handed over.
+    #[inline]
+    pub fn handover(&self) -> Option<i64> {
+        some_time(self.handover)
+    }
+
+    /// The first touch from the activities export.
+    #[inline]
+    pub fn first_activity(&self) -> Option<i64> {
+        some_time(self.first_activity)
+    }
+
+    /// Whether a touch-type activity came strictly before the handover.
+    #[inline]
+    pub fn touched_before(&self) -> bool {
+        self.touched_before
+    }
 }
 
 /// A timestamp that remembers whether it was written as a date alone.
@@ -153,6 +257,10 @@ pub struct CriteriaColumns {
     pub marketing_headers: Vec<String>,
     /// Header text of CRM slots.
     pub crm_headers: Vec<String>,
+    /// Per marketing slot: read only by `within_days`, so stored as instants.
+    pub marketing_time: Vec<bool>,
+    /// Per CRM slot: read only by `within_days`.
+    pub crm_time: Vec<bool>,
 }
 
 /// Everything the audit needs from the files.
@@ -176,12 +284,12 @@ pub struct Dataset {
     /// Criterion values: `marketing_values[lead * marketing_columns + slot]` into
     /// `marketing_interners[slot]`.
     pub marketing_values: Vec<u32>,
-    /// One interner per marketing criterion column.
-    pub marketing_interners: Vec<Interner>,
+    /// The values of each marketing criterion column.
+    pub marketing_interners: Vec<SlotValues>,
     /// Criterion values of CRM columns, same layout.
     pub crm_values: Vec<u32>,
-    /// One interner per CRM criterion column.
-    pub crm_interners: Vec<Interner>,
+    /// The values of each CRM criterion column.
+    pub crm_interners: Vec<SlotValues>,
     /// Criteria column layout.
     pub criteria: CriteriaColumns,
     /// `inputs.marketing`.
@@ -206,6 +314,8 @@ pub struct Dataset {
     pub warnings: Vec<String>,
     /// Whether first connections were tracked (`connected` values and an `outcome` column).
     pub tracks_connections: bool,
+    /// Per marketing key, its first connecting touch (`i64::MAX`: none); empty when not tracked.
+    first_connection: Vec<i64>,
 }
 
 impl Dataset {
@@ -221,11 +331,23 @@ impl Dataset {
             .is_ok_and(|k| self.crm_keys.get(&k).is_some())
     }
 
+    /// The first touch of `lead` whose outcome is a connection.
+    pub fn first_connection(&self, lead: usize) -> Option<i64> {
+        self.first_connection
+            .get(lead)
+            .copied()
+            .filter(|&t| t != i64::MAX)
+    }
+
     /// The cleaned marketing criterion value of `lead` in `slot`.
-    pub fn marketing_value(&self, lead: usize, slot: usize) -> Option<&str> {
-        let stride = self.criteria.marketing.len();
-        let id = self.marketing_values[lead * stride + slot];
-        (id != 0).then(|| self.marketing_interners[slot].get(id))
+    pub fn marketing_value(&self, lead: usize, slot: usize) -> Option<String> {
+        self.marketing_interners[slot].display(self.marketing_value_id(lead, slot))
+    }
+
+    /// The value id of `lead` in marketing `slot` (0: empty).
+    #[inline]
+    pub fn marketing_value_id(&self, lead: usize, slot: usize) -> u32 {
+        self.marketing_values[lead * self.criteria.marketing.len() + slot]
     }
 
     /// The CRM row of a marketing key (a row with `present = false` when it has none).
@@ -255,9 +377,8 @@ impl Dataset {
     }
 
     /// The cleaned CRM criterion value of `lead` in `slot` (`None` without a CRM row).
-    pub fn crm_value(&self, lead: usize, slot: usize) -> Option<&str> {
-        let id = self.crm_value_id(lead, slot);
-        (id != 0).then(|| self.crm_interners[slot].get(id))
+    pub fn crm_value(&self, lead: usize, slot: usize) -> Option<String> {
+        self.crm_interners[slot].display(self.crm_value_id(lead, slot))
     }
 }
 
@@ -523,15 +644,24 @@ pub fn resolve_criteria(def: &Definition, m: &CsvFile, c: &CsvFile) -> Result<Cr
                 }
             },
         };
-        let (cols, headers) = match source {
-            Source::Crm => (&mut out.crm, &mut out.crm_headers),
-            _ => (&mut out.marketing, &mut out.marketing_headers),
+        let (cols, headers, time) = match source {
+            Source::Crm => (&mut out.crm, &mut out.crm_headers, &mut out.crm_time),
+            _ => (
+                &mut out.marketing,
+                &mut out.marketing_headers,
+                &mut out.marketing_time,
+            ),
         };
+        let is_date = matches!(crit.op, crate::rules::Op::WithinDays(_));
         let slot = match cols.iter().position(|&x| x == column) {
-            Some(s) => s,
+            Some(s) => {
+                time[s] &= is_date;
+                s
+            }
             None => {
                 cols.push(column);
                 headers.push(h.clone());
+                time.push(is_date);
                 cols.len() - 1
             }
         };
@@ -629,8 +759,26 @@ struct MarketingPass {
     keys: KeyTable,
     leads: Vec<Lead>,
     values: Vec<u32>,
-    interners: Vec<Interner>,
+    interners: Vec<SlotValues>,
     log: PassLog,
+}
+
+/// Timestamp columns for the criterion slots read by `within_days` (day/month order settled
+/// per column like any timestamp column).
+fn slot_time_columns(cfg: &SourceConfig, cols: &[usize], time: &[bool]) -> Vec<Option<TimeColumn>> {
+    cols.iter()
+        .zip(time)
+        .map(|(&idx, &t)| {
+            t.then_some(TimeColumn {
+                idx,
+                logical: "criterion",
+                order: cfg.reading.date_order,
+                from_config: cfg.reading.date_order.is_some(),
+                bad: 0,
+                example: None,
+            })
+        })
+        .collect()
 }
 
 fn load_marketing(
@@ -653,13 +801,19 @@ fn load_marketing(
         zone,
     };
     let empty = &mc.reading.empty;
-    let estimate = file_len(&mc.path) / 96;
-    let mut keys = KeyTable::with_capacity(estimate, 24);
+    // Generous reservations: untouched pages cost no memory, while growing a full vector
+    // briefly holds two copies of it.
+    let (estimate, key_bytes) = reservation(file_len(&mc.path));
+    let mut keys = KeyTable::with_capacity(estimate, key_bytes);
     let mut leads: Vec<Lead> = Vec::with_capacity(estimate);
-    let mut chosen_handoff: Vec<bool> = Vec::with_capacity(estimate);
     let stride = criteria.marketing.len();
-    let mut interners = vec![Interner::default(); stride];
-    let mut values: Vec<u32> = Vec::new();
+    let mut interners: Vec<SlotValues> = criteria
+        .marketing_time
+        .iter()
+        .map(|&t| SlotValues::new(t))
+        .collect();
+    let mut slot_cols = slot_time_columns(mc, &criteria.marketing, &criteria.marketing_time);
+    let mut values: Vec<u32> = Vec::with_capacity(estimate * stride);
     let mut log = PassLog::new(now);
     let (mut latest, mut excel) = (log.latest, 0u64);
     let mut skipped = Vec::new();
@@ -699,20 +853,23 @@ fn load_marketing(
             let id = id as usize;
             if new {
                 leads.push(Lead::default());
-                chosen_handoff.push(false);
                 values.resize(values.len() + stride, 0);
             }
-            // SPEC rule 1: the earliest handoff row (ties: first in file order), else the first row.
-            let replace = new
-                || handoff.is_some_and(|t| {
-                    !chosen_handoff[id] || leads[id].handover.is_some_and(|h| t < h)
-                });
+            // SPEC rule 1: the earliest handoff row (ties: first in file order), else the first
+            // row. A key has a handover exactly when the row it is evaluated on is a handoff row.
+            let replace =
+                new || handoff.is_some_and(|t| leads[id].handover().is_none_or(|h| t < h));
             if replace {
-                leads[id].handover = handoff;
-                chosen_handoff[id] = handoff.is_some();
+                leads[id].handover = handoff.unwrap_or(NO_TIME);
                 for (slot, &col) in criteria.marketing.iter().enumerate() {
                     let v = empty.clean(row.get(col)).unwrap_or("");
-                    values[id * stride + slot] = interners[slot].intern(v);
+                    let tc = &mut slot_cols[slot];
+                    values[id * stride + slot] = interners[slot].store(v, |v| {
+                        Ok(match tc {
+                            Some(c) => ctx.parse(c, v)?.map(|m| m.at),
+                            None => None,
+                        })
+                    })?;
                 }
             }
             Ok(RowFate::Loaded)
@@ -750,7 +907,7 @@ struct CrmPass {
     keys: KeyTable,
     recs: Vec<CrmRec>,
     values: Vec<u32>,
-    interners: Vec<Interner>,
+    interners: Vec<SlotValues>,
     owners: Interner,
     dispositions: Interner,
     reasons: Interner,
@@ -775,11 +932,17 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
         zone,
     };
     let empty = &cc.reading.empty;
-    let estimate = file_len(&cc.path) / 96;
-    let mut keys = KeyTable::with_capacity(estimate, 24);
+    // Generous reservations: untouched pages cost no memory, while growing a full vector
+    // briefly holds two copies of it.
+    let (estimate, key_bytes) = reservation(file_len(&cc.path));
+    let mut keys = KeyTable::with_capacity(estimate, key_bytes);
     let mut recs: Vec<CrmRec> = Vec::with_capacity(estimate);
-    let stride = criteria.crm.len();
-    let mut interners = vec![Interner::default(); stride];
+    let mut interners: Vec<SlotValues> = criteria
+        .crm_time
+        .iter()
+        .map(|&t| SlotValues::new(t))
+        .collect();
+    let mut slot_cols = slot_time_columns(cc, &criteria.crm, &criteria.crm_time);
     let mut values: Vec<u32> = Vec::new();
     let (mut owners, mut dispositions, mut reasons) = (
         Interner::default(),
@@ -816,7 +979,14 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
                 first_touch: first,
             });
             for (slot, &col) in criteria.crm.iter().enumerate() {
-                values.push(interners[slot].intern(clean(Some(col))));
+                let tc = &mut slot_cols[slot];
+                let id = interners[slot].store(clean(Some(col)), |v| {
+                    Ok(match tc {
+                        Some(c) => ctx.parse(c, v)?.map(|m| m.at),
+                        None => None,
+                    })
+                })?;
+                values.push(id);
             }
             Ok(RowFate::Loaded)
         },
@@ -952,7 +1122,7 @@ fn fold_activities(
             if at.at > cutoff {
                 return Ok(RowFate::Loaded);
             }
-            let Some(handover) = view.leads[id].handover else {
+            let Some(handover) = view.leads[id].handover() else {
                 return Ok(RowFate::Loaded);
             };
             let ty = type_col
@@ -1026,6 +1196,12 @@ fn fold_activities(
         bad_at: (at_col.bad, at_col.example),
         torn,
     })
+}
+
+/// Capacity to reserve for the keys of a file of `len` bytes: (rows, key bytes). A data row is
+/// rarely under 48 bytes and a key rarely over a third of its row.
+fn reservation(len: usize) -> (usize, usize) {
+    (len / 64, len / 2)
 }
 
 fn file_len(path: &Path) -> usize {
@@ -1197,6 +1373,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
 
     let mut activities_without_marketing = 0;
     let mut tracks_connections = false;
+    let mut first_connection = Vec::new();
     let activities_file = match &cfg.activities {
         None => None,
         Some(ac) => {
@@ -1209,9 +1386,10 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             };
             let mut a = load_activities(cfg, &view, cutoff, now, bar, &mut warnings)?;
             for (lead, l) in m.leads.iter_mut().enumerate() {
-                l.first_activity = (a.first[lead] != i64::MAX).then_some(a.first[lead]);
+                if a.first[lead] != i64::MAX {
+                    l.first_activity = a.first[lead];
+                }
                 l.touched_before = a.before[lead];
-                l.first_connection = a.first_conn.get(lead).copied().filter(|&t| t != i64::MAX);
             }
             latest.merge(a.log.latest);
             skipped.append(&mut a.log.skipped);
@@ -1228,6 +1406,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             excel_warning(Source::Activities, &ac.path, a.log.excel, &mut warnings);
             activities_without_marketing = a.unknown.len() as u64;
             tracks_connections = !a.first_conn.is_empty();
+            first_connection = std::mem::take(&mut a.first_conn);
             Some(FileSummary {
                 path: ac.path.clone(),
                 counts: a.log.counts,
@@ -1271,6 +1450,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
         cutoff,
         warnings,
         tracks_connections,
+        first_connection,
     })
 }
 
