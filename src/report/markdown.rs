@@ -529,15 +529,7 @@ mod tests {
     use crate::audit::figures::{OwnerRow, ValueCount};
 
     fn demo() -> Report {
-        let args = crate::cli::InputArgs {
-            config: Some(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/handoff.toml"),
-            ),
-            ..Default::default()
-        };
-        let cfg = crate::app::load_config(&args).expect("demo config loads");
-        let def = crate::app::load_definition(&cfg).expect("demo definition loads");
-        crate::audit::run(&cfg, def.as_ref()).expect("demo audits")
+        super::super::demo_report()
     }
 
     /// The table rows of `md` (lines starting with `|`), split into unescaped-pipe cells.

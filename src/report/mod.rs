@@ -49,3 +49,17 @@ pub fn share(n: u64, d: u64) -> String {
         pct(n as f64 / d as f64)
     }
 }
+
+/// The demo company's report (`fixtures/demo`), for the renderers' unit tests.
+#[cfg(test)]
+pub(crate) fn demo_report() -> Report {
+    let args = crate::cli::InputArgs {
+        config: Some(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/handoff.toml"),
+        ),
+        ..Default::default()
+    };
+    let cfg = crate::app::load_config(&args).expect("demo config loads");
+    let def = crate::app::load_definition(&cfg).expect("demo definition loads");
+    crate::audit::run(&cfg, def.as_ref()).expect("demo audits")
+}
