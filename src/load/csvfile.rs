@@ -45,6 +45,8 @@ pub struct CsvFile {
     progress: Option<indicatif::ProgressBar>,
     /// Notes for the report's warnings, gathered while columns are located.
     notes: std::cell::RefCell<Vec<String>>,
+    /// UTF-8 was assumed from the start of the file, not set in the config.
+    auto_encoding: bool,
 }
 
 /// Counts of one file's records.
@@ -56,6 +58,19 @@ pub struct RecordCounts {
     pub skipped: u64,
     /// Physical lines of the report footer.
     pub footer_lines: u64,
+}
+
+/// How a pass over a file (or a chunk of it) ended.
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkEnd {
+    /// Rows loaded, skipped, footer lines.
+    pub counts: RecordCounts,
+    /// A chunk before another ended inside a record.
+    pub torn: bool,
+    /// The line the next byte would be on.
+    pub end_line: u64,
+    /// A field read as UTF-8 was not valid UTF-8 (and the encoding was not set).
+    pub invalid_utf8: bool,
 }
 
 /// What the caller did with a row.
@@ -78,9 +93,15 @@ impl Row<'_> {
     #[inline]
     pub fn get(&self, idx: usize) -> &str {
         match self.rec.field(idx) {
-            // The reader only ever yields UTF-8: raw files are validated before reading and
-            // others are transcoded. A stray invalid field reads as empty rather than panicking.
-            Some(b) => trim(std::str::from_utf8(b).unwrap_or("")),
+            // Only the fields a pass reads are validated. An invalid one reads as empty and is
+            // flagged: a file whose encoding was not set is then read again as Windows-1252.
+            Some(b) => match std::str::from_utf8(b) {
+                Ok(s) => trim(s),
+                Err(_) => {
+                    self.rec.flag_invalid_utf8();
+                    ""
+                }
+            },
             None => "",
         }
     }
@@ -109,33 +130,17 @@ fn open_file(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| anyhow::anyhow!("`{}`: cannot open: {e}", path.display()))
 }
 
-/// Whether the file holds an invalid UTF-8 sequence (after `skip` bytes).
-fn has_invalid_utf8(path: &Path, skip: usize) -> Result<bool> {
-    let mut f = open_file(path)?;
-    let mut buf = vec![0u8; 1 << 20];
-    let mut carry = 0usize;
-    let mut first = true;
-    loop {
-        let n = f
-            .read(&mut buf[carry..])
-            .with_context(|| format!("reading `{}`", path.display()))?;
-        let end = carry + n;
-        let start = if first { skip.min(end) } else { 0 };
-        first = false;
-        match std::str::from_utf8(&buf[start..end]) {
-            Ok(_) => carry = 0,
-            // An incomplete sequence at the end of the buffer continues in the next read.
-            Err(e) if e.error_len().is_none() && n > 0 => {
-                let good = start + e.valid_up_to();
-                buf.copy_within(good..end, 0);
-                carry = end - good;
-            }
-            Err(_) => return Ok(true),
-        }
-        if n == 0 {
-            return Ok(false);
-        }
-    }
+/// Whether the start of a file (up to 64 KiB) is valid UTF-8, allowing a sequence cut at the end.
+fn sample_is_utf8(path: &Path) -> Result<bool> {
+    let mut raw = Vec::with_capacity(1 << 16);
+    open_file(path)?
+        .take(1 << 16)
+        .read_to_end(&mut raw)
+        .with_context(|| format!("reading `{}`", path.display()))?;
+    Ok(match std::str::from_utf8(&raw) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    })
 }
 
 /// The start of the file as UTF-8 text, enough to hold the header line: a decoder's first read
@@ -209,9 +214,11 @@ impl CsvFile {
             (Some((enc, _)), _) => (Decoding::Transcoded(enc), false),
             (None, Some(enc)) if enc == encoding_rs::UTF_8 => (Decoding::Utf8, false),
             (None, Some(enc)) => (Decoding::Transcoded(enc), false),
-            (None, None) => match has_invalid_utf8(path, 0)? {
-                false => (Decoding::Utf8, false),
-                true => (Decoding::Transcoded(encoding_rs::WINDOWS_1252), true),
+            // Decided from the start of the file; a bad sequence further on is caught by the
+            // pass that reads it (see `Row::get`), which then reads the file again.
+            (None, None) => match sample_is_utf8(path)? {
+                true => (Decoding::Utf8, false),
+                false => (Decoding::Transcoded(encoding_rs::WINDOWS_1252), true),
             },
         };
         let file = open_file(path)?;
@@ -267,6 +274,7 @@ impl CsvFile {
             is_final: true,
             progress: None,
             notes: Default::default(),
+            auto_encoding: bom.is_none() && reading.encoding.is_none(),
         })
     }
 
@@ -385,13 +393,15 @@ impl CsvFile {
         )
     }
 
-    /// Split the data into two chunks at a record boundary near the middle, for two threads.
-    /// `None` when the file is transcoded (offsets would not be file offsets) or too small.
+    /// Split the data into two chunks at the first line break after the middle, for two
+    /// threads. `None` when the file is transcoded (offsets would not be file offsets) or small.
     ///
-    /// The boundary is a line break outside quotes (an even number of `"` before it). A file
-    /// with stray quotes can fool that count; the first chunk then ends inside a record, which
-    /// [`for_each_row_torn`](Self::for_each_row_torn) reports so the caller reads the file whole.
+    /// No pass over the first half is needed to find the split: if the line break lies inside
+    /// a quoted field, the first chunk ends inside a record, which
+    /// [`for_each_row_torn`](Self::for_each_row_torn) reports so the caller reads the file
+    /// whole. The second chunk counts lines from 1; add the first chunk's end line minus one.
     pub fn split_in_two(self) -> Result<Option<(CsvFile, CsvFile)>> {
+        use std::io::{Seek, SeekFrom};
         if self.decoding != Decoding::Utf8 {
             return Ok(None);
         }
@@ -401,46 +411,22 @@ impl CsvFile {
         }
         let mid = self.data_start + (len - self.data_start) / 2;
         let mut f = open_file(&self.path)?;
-        use std::io::{Seek, SeekFrom};
-        f.seek(SeekFrom::Start(self.data_start))
+        f.seek(SeekFrom::Start(mid))
             .with_context(|| format!("reading `{}`", self.path.display()))?;
-        let mut buf = vec![0u8; 1 << 20];
-        let (mut pos, mut quotes, mut newlines) = (self.data_start, 0u64, 0u64);
-        let boundary = 'scan: loop {
-            let n = f
-                .read(&mut buf)
-                .with_context(|| format!("reading `{}`", self.path.display()))?;
-            if n == 0 {
-                return Ok(None);
-            }
-            let chunk = &buf[..n];
-            let end = pos + n as u64;
-            if end <= mid {
-                quotes += memchr::memchr_iter(b'"', chunk).count() as u64;
-                newlines += memchr::memchr_iter(b'\n', chunk).count() as u64;
-                pos = end;
-                continue;
-            }
-            for (i, &b) in chunk.iter().enumerate() {
-                match b {
-                    b'"' => quotes += 1,
-                    b'\n' => {
-                        newlines += 1;
-                        if pos + i as u64 >= mid && quotes % 2 == 0 {
-                            break 'scan pos + i as u64 + 1;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            pos = end;
+        let mut window = Vec::with_capacity(1 << 20);
+        f.take(1 << 20)
+            .read_to_end(&mut window)
+            .with_context(|| format!("reading `{}`", self.path.display()))?;
+        let Some(nl) = memchr::memchr(b'\n', &window) else {
+            return Ok(None);
         };
+        let boundary = mid + nl as u64 + 1;
         if boundary >= len {
             return Ok(None);
         }
         let first_line = self.reader.line();
         let head = self.chunk(self.data_start, boundary, first_line, false)?;
-        let tail = self.chunk(boundary, len, first_line + newlines, true)?;
+        let tail = self.chunk(boundary, len, 1, true)?;
         Ok(Some((head, tail)))
     }
 
@@ -462,6 +448,7 @@ impl CsvFile {
             is_final,
             progress: self.progress.clone(),
             notes: Default::default(),
+            auto_encoding: self.auto_encoding,
         })
     }
 
@@ -472,16 +459,17 @@ impl CsvFile {
         f: impl FnMut(&Row<'_>) -> Result<RowFate>,
         on_skip: impl FnMut(u64, String),
     ) -> Result<RecordCounts> {
-        self.for_each_row_torn(f, on_skip).map(|(counts, _)| counts)
+        self.for_each_row_torn(f, on_skip).map(|end| end.counts)
     }
 
     /// [`for_each_row`](Self::for_each_row), also saying whether a chunk that is not the end
-    /// of the file ended inside a record (its split point was wrong).
+    /// of the file ended inside a record (its split point was wrong), and on which line the
+    /// reader stopped.
     pub fn for_each_row_torn(
         mut self,
         mut f: impl FnMut(&Row<'_>) -> Result<RowFate>,
         mut on_skip: impl FnMut(u64, String),
-    ) -> Result<(RecordCounts, bool)> {
+    ) -> Result<ChunkEnd> {
         let width = self.headers.len();
         let mut counts = RecordCounts::default();
         // Records after a blank line whose width differs from the header's: footer candidates,
@@ -580,7 +568,12 @@ impl CsvFile {
         }
         counts.footer_lines = pending.iter().map(|(_, spans, _)| spans).sum();
         let torn = !self.is_final && self.reader.last_at_eof();
-        Ok((counts, torn))
+        Ok(ChunkEnd {
+            counts,
+            torn,
+            end_line: self.reader.line(),
+            invalid_utf8: self.auto_encoding && self.reader.saw_invalid_utf8(),
+        })
     }
 }
 

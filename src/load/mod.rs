@@ -711,6 +711,8 @@ impl Latest {
 /// What one pass over one file produced besides its own state.
 struct PassLog {
     counts: RecordCounts,
+    /// A field read as text was not valid UTF-8: the file must be read again as Windows-1252.
+    invalid_utf8: bool,
     skipped: Vec<SkippedRow>,
     latest: Latest,
     excel: u64,
@@ -721,6 +723,7 @@ impl PassLog {
     fn new(now: i64) -> Self {
         Self {
             counts: RecordCounts::default(),
+            invalid_utf8: false,
             skipped: Vec::new(),
             latest: Latest { now, latest: None },
             excel: 0,
@@ -818,7 +821,7 @@ fn load_marketing(
     let (mut latest, mut excel) = (log.latest, 0u64);
     let mut skipped = Vec::new();
     log.warnings.extend(file.take_notes());
-    let counts = file.for_each_row(
+    let end = file.for_each_row_torn(
         |row| {
             let key = match row_key(row, key_col, empty, sf, &mut excel) {
                 Ok(k) => k,
@@ -882,7 +885,8 @@ fn load_marketing(
             })
         },
     )?;
-    log.counts = counts;
+    log.counts = end.counts;
+    log.invalid_utf8 = end.invalid_utf8;
     log.skipped = skipped;
     log.latest = latest;
     log.excel = excel;
@@ -953,7 +957,7 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
     let (mut latest, mut excel) = (log.latest, 0u64);
     let mut skipped = Vec::new();
     log.warnings.extend(file.take_notes());
-    let counts = file.for_each_row(
+    let end = file.for_each_row_torn(
         |row| {
             let key = match row_key(row, key_col, empty, sf, &mut excel) {
                 Ok(k) => k,
@@ -998,7 +1002,8 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
             })
         },
     )?;
-    log.counts = counts;
+    log.counts = end.counts;
+    log.invalid_utf8 = end.invalid_utf8;
     log.skipped = skipped;
     log.latest = latest;
     log.excel = excel;
@@ -1042,6 +1047,8 @@ struct ActivityPass {
     /// The chunk's last record ended at the end of the chunk without a line break: the chunk
     /// boundary was not a record boundary.
     torn: bool,
+    /// The line after the chunk's last byte.
+    end_line: u64,
 }
 
 fn fold_activities(
@@ -1090,7 +1097,7 @@ fn fold_activities(
     let (mut latest, mut excel) = (log.latest, 0u64);
     let mut skipped = Vec::new();
     log.warnings.extend(file.take_notes());
-    let (counts, torn) = file.for_each_row_torn(
+    let end = file.for_each_row_torn(
         |row| {
             let key = match row_key(row, key_col, empty, sf, &mut excel) {
                 Ok(k) => k,
@@ -1183,7 +1190,8 @@ fn fold_activities(
             })
         },
     )?;
-    log.counts = counts;
+    log.counts = end.counts;
+    log.invalid_utf8 = end.invalid_utf8;
     log.skipped = skipped;
     log.latest = latest;
     log.excel = excel;
@@ -1194,7 +1202,8 @@ fn fold_activities(
         unknown,
         log,
         bad_at: (at_col.bad, at_col.example),
-        torn,
+        torn: end.torn,
+        end_line: end.end_line,
     })
 }
 
@@ -1223,7 +1232,26 @@ fn load_activities(
     let ac = cfg.activities.as_ref().expect("activities configured");
     let file = CsvFile::open(ac)?.strict(cfg.strict).progress(bar);
     encoding_warning(&file, Source::Activities, warnings);
-    if cfg.threads > 1 && file_len(&ac.path) as u64 >= PARALLEL_MIN_BYTES {
+    let a = fold_activity_file(cfg, file, view, cutoff, now, bar)?;
+    if a.log.invalid_utf8 {
+        let file = reopen_legacy(ac, cfg.strict, bar, warnings)?;
+        return fold_activities(cfg, file, view, cutoff, now);
+    }
+    Ok(a)
+}
+
+/// One file's activities, split across two threads when that pays.
+fn fold_activity_file(
+    cfg: &Config,
+    file: CsvFile,
+    view: &LeadsView<'_>,
+    cutoff: i64,
+    now: i64,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<ActivityPass> {
+    let ac = cfg.activities.as_ref().expect("activities configured");
+    // In strict mode the first bad row must be reported with its line: read in one piece.
+    if cfg.threads > 1 && !cfg.strict && file_len(&ac.path) as u64 >= PARALLEL_MIN_BYTES {
         if let Some((head, tail)) = file.split_in_two()? {
             let (a, b) = std::thread::scope(|s| {
                 let tail_job = s.spawn(|| fold_activities(cfg, tail, view, cutoff, now));
@@ -1267,14 +1295,41 @@ fn merge_activities(a: &mut ActivityPass, b: ActivityPass) {
     a.log.counts.rows += b.log.counts.rows;
     a.log.counts.skipped += b.log.counts.skipped;
     a.log.counts.footer_lines += b.log.counts.footer_lines;
-    a.log.skipped.extend(b.log.skipped);
+    // The second chunk counted its lines from 1.
+    let offset = a.end_line - 1;
+    a.log.skipped.extend(b.log.skipped.into_iter().map(|mut s| {
+        s.line += offset;
+        s
+    }));
     a.log.latest.merge(b.log.latest);
     a.log.excel += b.log.excel;
+    a.log.invalid_utf8 |= b.log.invalid_utf8;
     a.bad_at.0 += b.bad_at.0;
     if a.bad_at.1.is_none() {
         a.bad_at.1 = b.bad_at.1;
     }
     a.torn = b.torn;
+    a.end_line = b.end_line + offset;
+}
+
+/// Open a source again as Windows-1252, after a pass met bytes that are not UTF-8.
+fn reopen_legacy(
+    src: &SourceConfig,
+    strict: bool,
+    bar: Option<&indicatif::ProgressBar>,
+    warnings: &mut Vec<String>,
+) -> Result<CsvFile> {
+    let mut reading = src.reading.clone();
+    reading.encoding = Some(encoding_rs::WINDOWS_1252);
+    warnings.push(format!(
+        "{} file `{}` is not valid UTF-8; read as windows-1252 (set encoding = \"windows-1252\" under [{}] to say so)",
+        src.source.name(),
+        src.path.display(),
+        src.source.name()
+    ));
+    Ok(CsvFile::open_path(&src.path, &reading)?
+        .strict(strict)
+        .progress(bar))
 }
 
 fn excel_warning(source: Source, path: &Path, n: u64, warnings: &mut Vec<String>) {
@@ -1350,6 +1405,15 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
         )
     };
     let (mut m, mut c) = (m?, c?);
+    // A pass that met bytes that are not UTF-8 reads its file again as Windows-1252.
+    if m.log.invalid_utf8 {
+        let file = reopen_legacy(&cfg.marketing, cfg.strict, bar, &mut warnings)?;
+        m = load_marketing(cfg, file, &criteria, now)?;
+    }
+    if c.log.invalid_utf8 {
+        let file = reopen_legacy(&cfg.crm, cfg.strict, bar, &mut warnings)?;
+        c = load_crm(cfg, file, &criteria, now)?;
+    }
 
     // Join each marketing key to its CRM row.
     let n = m.leads.len();

@@ -28,6 +28,8 @@ pub struct RecordReader {
     base: u64,
     /// The last record was ended by the end of the input, not by a line break.
     last_at_eof: bool,
+    /// A field was read that is not valid UTF-8.
+    invalid_utf8: std::cell::Cell<bool>,
 }
 
 /// Buffer size for reading input.
@@ -57,6 +59,7 @@ impl RecordReader {
             expected_next: line,
             base: 0,
             last_at_eof: false,
+            invalid_utf8: std::cell::Cell::new(false),
         }
     }
 
@@ -148,6 +151,16 @@ impl RecordReader {
                 csv_core::ReadRecordResult::End => return Ok(false),
             }
         }
+    }
+
+    /// Note that a field read as text was not valid UTF-8.
+    pub fn flag_invalid_utf8(&self) {
+        self.invalid_utf8.set(true);
+    }
+
+    /// Whether a field read as text was not valid UTF-8.
+    pub fn saw_invalid_utf8(&self) -> bool {
+        self.invalid_utf8.get()
     }
 
     /// Bytes of input consumed so far.

@@ -409,3 +409,31 @@ fn details_has_one_row_per_key_and_every_csv_is_safe_in_excel() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!html.contains("<script>"));
 }
+
+#[test]
+fn windows_1252_bytes_after_the_first_64_kib_are_read_again_as_windows_1252() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = b"Email,MQL Date\n".to_vec();
+    for i in 0..3000 {
+        m.extend_from_slice(format!("user{i}@x.io,2026-03-01T10:00:00Z\n").as_bytes());
+    }
+    // `é` as Windows-1252 (0xE9), about 100 KB into the file.
+    m.extend_from_slice(b"jos\xe9@x.io,2026-03-01T10:00:00Z\n");
+    fs::write(dir.path().join("m.csv"), m).unwrap();
+    write(dir.path(), "c.csv", "Email,Owner\njosé@x.io,Ann\n");
+    let cfg = write(
+        dir.path(),
+        "handoff.toml",
+        &config("as_of = \"2026-03-10\"", "Email"),
+    );
+    let r = audit_json(&cfg, &[]);
+    // Read as Windows-1252 the key is josé@x.io, which the (UTF-8) CRM export has.
+    assert_eq!(r["inputs"]["marketing"]["rows"], 3001);
+    assert_eq!(r["data_quality"]["marketing_without_crm"], 3000);
+    assert_eq!(r["ownership"]["owners"][0]["owner"], "Ann");
+    let warnings = r["warnings"].to_string();
+    assert!(
+        warnings.contains("not valid UTF-8") && warnings.contains("m.csv"),
+        "{warnings}"
+    );
+}
