@@ -702,6 +702,13 @@ impl<'a> Auditor<'a> {
                     .collect(),
             }
         });
+        if fu.eligible == 0 && fu.in_window > 0 {
+            notes.push(format!(
+                "no handoff is eligible yet: all {} handoffs are still inside their SLA window at as_of {}; pass a later --as-of",
+                fu.in_window,
+                format_utc(self.as_of)
+            ));
+        }
         if let Some(def) = self.def {
             for (c, &count) in def.criteria.iter().zip(&unparsable) {
                 if count > 0 {

@@ -379,7 +379,11 @@ impl CsvFile {
         let hint = crate::config::closest(&wanted, &headers)
             .map(|c| format!("; the closest header is `{c}`"))
             .unwrap_or_default();
-        let shown: Vec<String> = headers.iter().take(40).map(|h| format!("`{h}`")).collect();
+        let shown: Vec<String> = headers
+            .iter()
+            .take(40)
+            .map(|h| format!("`{}`", crate::load::text::shown(h)))
+            .collect();
         let more = if headers.len() > 40 {
             format!(" and {} more", headers.len() - 40)
         } else {

@@ -833,7 +833,8 @@ fn load_marketing(
                     Some(t) => Some(t.at),
                     None => {
                         return Ok(RowFate::Skipped(format!(
-                            "unparsable handed_over_at `{v}` in column `{}`",
+                            "unparsable handed_over_at `{}` in column `{}`",
+                            text::shown(v),
                             headers[handover_col.idx]
                         )));
                     }
@@ -1114,7 +1115,8 @@ fn fold_activities(
                     Some(t) => t,
                     None => {
                         return Ok(RowFate::Skipped(format!(
-                            "unparsable at `{v}` in column `{}`",
+                            "unparsable at `{}` in column `{}`",
+                            text::shown(v),
                             headers[at_col.idx]
                         )));
                     }

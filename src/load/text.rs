@@ -36,6 +36,27 @@ pub fn trim(s: &str) -> &str {
     }
 }
 
+/// A value as quoted in a message: line breaks and tabs escaped, cut after 60 characters (a
+/// runaway quoted field can hold the rest of the file).
+pub fn shown(v: &str) -> String {
+    const MAX: usize = 60;
+    let mut out = String::new();
+    for (i, c) in v.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The list of empty spellings of one source, compared case-insensitively after trimming.
 #[derive(Debug, Clone)]
 pub struct EmptySpellings {

@@ -32,6 +32,7 @@ fn wrap<'a>(first: &'a str, rest: &'a str) -> textwrap::Options<'a> {
     textwrap::Options::new(usize::from(WIDTH))
         .initial_indent(first)
         .subsequent_indent(rest)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
 /// A section title, underlined.
