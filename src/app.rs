@@ -400,7 +400,12 @@ fn explain_cmd(a: &ExplainArgs) -> Result<Exit> {
     let cfg = load_config(&a.input)?;
     let def = load_definition(&cfg)?;
     let data = crate::load::load(&cfg, def.as_ref())?;
-    let text = crate::explain::explain(&cfg, def.as_ref(), &data, &a.key)?;
+    let text = crate::report::table::without_control_characters(crate::explain::explain(
+        &cfg,
+        def.as_ref(),
+        &data,
+        &a.key,
+    )?);
     emit(&text, None, &[])?;
     Ok(Exit::Ok)
 }
@@ -545,7 +550,9 @@ fn compare_cmd(a: &CompareArgs) -> Result<Exit> {
         )
     })?;
     let text = match a.format {
-        CompareFormat::Table => crate::compare::render_table(&c),
+        CompareFormat::Table => {
+            crate::report::table::without_control_characters(crate::compare::render_table(&c))
+        }
         CompareFormat::Markdown => crate::compare::render_markdown(&c),
         CompareFormat::Json => crate::compare::render_json(&c)?,
     };

@@ -364,7 +364,7 @@ impl<'a> Auditor<'a> {
                 match t.times[id] {
                     None => Outcome::Unparsable,
                     Some(v) => {
-                        if reference - span <= v && v <= reference {
+                        if reference.saturating_sub(span) <= v && v <= reference {
                             Outcome::True
                         } else {
                             Outcome::False
@@ -397,7 +397,7 @@ impl<'a> Auditor<'a> {
     /// Elapsed microseconds on the SLA clock (the owner's calendar on the business clock).
     fn elapsed(&self, owner: u32, from: i64, to: i64) -> i64 {
         match &self.clocks {
-            None => to - from,
+            None => to.saturating_sub(from),
             Some(c) => c.for_owner(owner).elapsed(from, to),
         }
     }
@@ -664,8 +664,12 @@ impl<'a> Auditor<'a> {
             let stale = match def.reviewed {
                 None => true,
                 Some(r) => {
-                    let due = r + chrono::Duration::days(def.review_every_days);
-                    self.as_of > self.zone().midnight(due)
+                    // A review due beyond the calendar's end is not overdue.
+                    let days = u64::try_from(def.review_every_days).unwrap_or(0);
+                    match r.checked_add_days(chrono::Days::new(days)) {
+                        Some(due) => self.as_of > self.zone().midnight(due),
+                        None => false,
+                    }
                 }
             };
             if stale {

@@ -414,17 +414,42 @@ impl CsvFile {
             return Ok(None);
         }
         let mid = self.data_start + (len - self.data_start) / 2;
+        // Read from two bytes before the middle, to see the end of the line being cut.
+        let from = mid.saturating_sub(2).max(self.data_start);
         let mut f = open_file(&self.path)?;
-        f.seek(SeekFrom::Start(mid))
+        f.seek(SeekFrom::Start(from))
             .with_context(|| format!("reading `{}`", self.path.display()))?;
         let mut window = Vec::with_capacity(1 << 20);
         f.take(1 << 20)
             .read_to_end(&mut window)
             .with_context(|| format!("reading `{}`", self.path.display()))?;
-        let Some(nl) = memchr::memchr(b'\n', &window) else {
+        // Cut after a line break that ends a non-blank line and starts a line with the header's
+        // number of fields: a blank line (which may open a report footer) and the short
+        // records after it then never straddle the cut. A file with no such line near the
+        // middle is read in one piece.
+        let start = (mid - from) as usize;
+        let width = self.headers.len();
+        let blank_before = |p: usize| {
+            (p >= 1 && window[p - 1] == b'\n')
+                || (p >= 2 && window[p - 1] == b'\r' && window[p - 2] == b'\n')
+        };
+        let full_width_after = |p: usize| {
+            let rest = &window[p + 1..];
+            let Some(end) = memchr::memchr(b'\n', rest) else {
+                return false;
+            };
+            let line = &rest[..end];
+            !line.is_empty()
+                && line != b"\r"
+                && memchr::memchr_iter(self.delimiter, line).count() + 1 == width
+        };
+        let Some(nl) = memchr::memchr_iter(b'\n', &window[start..])
+            .map(|i| start + i)
+            .find(|&p| !blank_before(p) && full_width_after(p))
+        else {
             return Ok(None);
         };
-        let boundary = mid + nl as u64 + 1;
+        let boundary = from + nl as u64 + 1;
         if boundary >= len {
             return Ok(None);
         }
@@ -544,6 +569,16 @@ impl CsvFile {
                 for (line, _, n) in pending.drain(..) {
                     ragged(&mut counts, &mut on_skip, line, n);
                 }
+            }
+            if self.is_final && reader.unterminated_quote() {
+                counts.skipped += 1;
+                on_skip(
+                    start,
+                    format!(
+                        "unterminated quote: a quoted field opened on line {start} is not closed before the end of the file"
+                    ),
+                );
+                continue;
             }
             if n != width {
                 ragged(&mut counts, &mut on_skip, start, n);

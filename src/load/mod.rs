@@ -833,7 +833,7 @@ fn load_marketing(
                     Some(t) => Some(t.at),
                     None => {
                         return Ok(RowFate::Skipped(format!(
-                            "unparsable handed_over_at `{}` in column `{}`",
+                            "unparsable handed_over_at `{}` in column `{}`; expected a timestamp such as 2026-03-02T09:00:00Z, 2026-03-02 09:00 or 03/02/2026 9:00 AM",
                             text::shown(v),
                             headers[handover_col.idx]
                         )));
@@ -1115,7 +1115,7 @@ fn fold_activities(
                     Some(t) => t,
                     None => {
                         return Ok(RowFate::Skipped(format!(
-                            "unparsable at `{}` in column `{}`",
+                            "unparsable at `{}` in column `{}`; expected a timestamp such as 2026-03-02T09:00:00Z, 2026-03-02 09:00 or 03/02/2026 9:00 AM",
                             text::shown(v),
                             headers[at_col.idx]
                         )));

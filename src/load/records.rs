@@ -30,6 +30,8 @@ pub struct RecordReader {
     last_at_eof: bool,
     /// A field was read that is not valid UTF-8.
     invalid_utf8: std::cell::Cell<bool>,
+    /// Quote characters in the current record's raw bytes.
+    quotes: u64,
 }
 
 /// Buffer size for reading input.
@@ -60,6 +62,7 @@ impl RecordReader {
             base: 0,
             last_at_eof: false,
             invalid_utf8: std::cell::Cell::new(false),
+            quotes: 0,
         }
     }
 
@@ -113,6 +116,7 @@ impl RecordReader {
         let mut outlen = 0;
         let mut nends = 0;
         let mut at_eof = false;
+        self.quotes = 0;
         loop {
             let input = &self.buf[self.pos..self.filled];
             let (res, nin, nout, nend) =
@@ -121,6 +125,7 @@ impl RecordReader {
             // A record's line breaks are in its quoted fields (copied to `out`) or are its
             // terminator; both are counted when the record is complete.
             let ended_with_newline = nin > 0 && input[nin - 1] == b'\n';
+            self.quotes += memchr::memchr_iter(b'"', &input[..nin]).count() as u64;
             self.pos += nin;
             outlen += nout;
             nends += nend;
@@ -171,6 +176,11 @@ impl RecordReader {
     /// The physical line the next byte is on.
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// Whether the current record ran to the end of the input inside a quoted field.
+    pub fn unterminated_quote(&self) -> bool {
+        self.last_at_eof && self.quotes % 2 == 1
     }
 
     /// Whether the last record was ended by the end of the input rather than a line break.

@@ -430,5 +430,21 @@ pub fn render(r: &Report) -> String {
             out.push('\n');
         }
     }
-    out
+    without_control_characters(out)
+}
+
+/// Data can hold escape sequences and other control characters; none may reach the terminal.
+pub(crate) fn without_control_characters(text: String) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }

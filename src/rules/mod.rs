@@ -566,7 +566,7 @@ impl Criterion {
                 None => Outcome::Unparsable,
                 Some(t) => {
                     let span = (d * MICROS_PER_DAY as f64).round() as i64;
-                    b(reference - span <= t && t <= reference)
+                    b(reference.saturating_sub(span) <= t && t <= reference)
                 }
             },
         }

@@ -1,5 +1,6 @@
 //! One integration-test crate: every module runs the real `handoff` binary on fixture files.
 
+mod bad_inputs;
 mod business;
 mod cli;
 mod common;
@@ -7,6 +8,7 @@ mod core_figures;
 mod definition_figures;
 mod findings;
 mod presets;
+mod properties;
 mod reference;
 mod reports;
 mod scale;
