@@ -43,13 +43,7 @@ impl KeyTable {
     /// The key of an id.
     #[inline]
     pub fn key(&self, id: u32) -> &str {
-        let i = id as usize;
-        let start = self.starts[i] as usize;
-        let end = self
-            .starts
-            .get(i + 1)
-            .map_or(self.arena.len(), |&e| e as usize);
-        &self.arena[start..end]
+        span(&self.arena, &self.starts, id)
     }
 
     /// The id of a key, if present.
@@ -59,7 +53,7 @@ impl KeyTable {
         self.table.find(hash, |&id| self.key(id) == key).copied()
     }
 
-    /// The id of a key, inserting it if new; `true` when it was inserted.
+    /// The id of a key, inserting it if new; `true` when it was inserted. One probe either way.
     #[inline]
     pub fn get_or_insert(&mut self, key: &str) -> (u32, bool) {
         let hash = self.hasher.hash_one(key);
@@ -69,27 +63,31 @@ impl KeyTable {
             table,
             hasher,
         } = self;
-        let key_of = |id: u32| -> &str {
-            let i = id as usize;
-            let start = starts[i] as usize;
-            let end = starts.get(i + 1).map_or(arena.len(), |&e| e as usize);
-            &arena[start..end]
-        };
-        if let Some(&id) = table.find(hash, |&id| key_of(id) == key) {
-            return (id, false);
+        let entry = table.entry(
+            hash,
+            |&id| span(arena, starts, id) == key,
+            |&id| hasher.hash_one(span(arena, starts, id)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => (*e.get(), false),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let id = u32::try_from(starts.len()).expect("fewer than 4 billion distinct keys");
+                starts.push(arena.len() as u64);
+                arena.push_str(key);
+                v.insert(id);
+                (id, true)
+            }
         }
-        let id = u32::try_from(starts.len()).expect("fewer than 4 billion distinct keys");
-        starts.push(arena.len() as u64);
-        arena.push_str(key);
-        let (arena, starts) = (&*arena, &*starts);
-        table.insert_unique(hash, id, |&other| {
-            let i = other as usize;
-            let start = starts[i] as usize;
-            let end = starts.get(i + 1).map_or(arena.len(), |&e| e as usize);
-            hasher.hash_one(&arena[start..end])
-        });
-        (id, true)
     }
+}
+
+/// Key `id` of an arena: it ends where the next key starts.
+#[inline]
+fn span<'a>(arena: &'a str, starts: &[u64], id: u32) -> &'a str {
+    let i = id as usize;
+    let start = starts[i] as usize;
+    let end = starts.get(i + 1).map_or(arena.len(), |&e| e as usize);
+    &arena[start..end]
 }
 
 #[cfg(test)]
