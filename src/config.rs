@@ -409,6 +409,39 @@ pub struct TouchRules {
 }
 
 impl TouchRules {
+    /// Whether an activity counts as a touch: a touch type, not excluded by its subject or
+    /// type, and (with `owner_only`) logged by the lead's owner (`lead_owner`, "" when none).
+    pub fn is_touch(
+        &self,
+        ty: Option<&str>,
+        subject: &str,
+        activity_owner: &str,
+        lead_owner: &str,
+    ) -> bool {
+        if !self.is_touch_type(ty) {
+            return false;
+        }
+        if !self.exclude.is_empty() {
+            let subject = subject.to_lowercase();
+            let ty = ty.unwrap_or("").to_lowercase();
+            if self
+                .exclude
+                .iter()
+                .any(|x| subject.contains(x.as_str()) || ty.contains(x.as_str()))
+            {
+                return false;
+            }
+        }
+        if self.owner_only {
+            let same = activity_owner.eq_ignore_ascii_case(lead_owner)
+                || activity_owner.to_lowercase() == lead_owner.to_lowercase();
+            if lead_owner.is_empty() || !same {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Whether an activity type (trimmed) is a touch type.
     pub fn is_touch_type(&self, ty: Option<&str>) -> bool {
         match &self.touch_types {
@@ -917,6 +950,24 @@ mod tests {
             .unwrap()
             .timestamp_micros();
         assert_eq!(c.as_of, AsOfSetting::Fixed(want, "config"));
+    }
+
+    #[test]
+    fn touch_rules_combine_type_exclude_and_owner() {
+        let t = TouchRules {
+            touch_types: Some(vec!["call".into(), "email".into()]),
+            owner_only: true,
+            exclude: vec!["newsletter".into()],
+            connected: vec![],
+        };
+        assert!(t.is_touch(Some("Call"), "Intro", "Ann Lee", "ann lee"));
+        assert!(!t.is_touch(Some("Meeting"), "Intro", "Ann Lee", "Ann Lee"));
+        assert!(!t.is_touch(Some("Email"), "Monthly Newsletter", "Ann Lee", "Ann Lee"));
+        assert!(!t.is_touch(Some("Call"), "Intro", "Bob Ray", "Ann Lee"));
+        assert!(!t.is_touch(Some("Call"), "Intro", "Ann Lee", ""));
+        assert!(!t.is_touch(None, "Intro", "Ann Lee", "Ann Lee"));
+        let open = TouchRules::default();
+        assert!(open.is_touch(None, "", "", ""));
     }
 
     #[test]

@@ -205,9 +205,19 @@ fn activity_lines(
         ac.column("at")
             .unwrap_or(&crate::config::ColumnRef::Named("at".into())),
     )?;
-    let type_col = match ac.column("type") {
-        Some(c) => file.locate("type", c)?,
-        None => None,
+    let optional = |logical: &str| -> Result<Option<usize>> {
+        match ac.column(logical) {
+            Some(c) => file.locate(logical, c),
+            None => Ok(None),
+        }
+    };
+    let (type_col, subject_col, owner_col) =
+        (optional("type")?, optional("subject")?, optional("owner")?);
+    let crm = data.crm(lead);
+    let lead_owner = if crm.present {
+        data.owners.get(crm.owner)
+    } else {
+        ""
     };
     let want = data.keys.key(lead as u32);
     let handover = data.leads[lead].handover();
@@ -235,8 +245,14 @@ fn activity_lines(
                         date_only: matches!(s, time::Stamp::Date(_)),
                     };
                     let eff = handover.map(|h| effective_touch(m, h, &zone)).unwrap_or(at);
-                    if !cfg.touch.is_touch_type((!ty.is_empty()).then_some(ty)) {
-                        "not a touch type".to_string()
+                    let ty_opt = (!ty.is_empty()).then_some(ty);
+                    if !cfg.touch.is_touch(
+                        ty_opt,
+                        row.opt(subject_col),
+                        row.opt(owner_col),
+                        lead_owner,
+                    ) {
+                        "not a touch (type, exclude or owner_only)".to_string()
                     } else if at > as_of {
                         "after as_of: ignored".to_string()
                     } else if handover.is_none() {

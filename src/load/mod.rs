@@ -818,12 +818,10 @@ fn load_marketing(
     let mut slot_cols = slot_time_columns(mc, &criteria.marketing, &criteria.marketing_time);
     let mut values: Vec<u32> = Vec::with_capacity(estimate * stride);
     let mut log = PassLog::new(now);
-    let (mut latest, mut excel) = (log.latest, 0u64);
-    let mut skipped = Vec::new();
     log.warnings.extend(file.take_notes());
     let end = file.for_each_row_torn(
         |row| {
-            let key = match row_key(row, key_col, empty, sf, &mut excel) {
+            let key = match row_key(row, key_col, empty, sf, &mut log.excel) {
                 Ok(k) => k,
                 Err(why) => return Ok(RowFate::Skipped(why)),
             };
@@ -847,10 +845,10 @@ fn load_marketing(
                     .is_some_and(|v| MQL_TRUE.iter().any(|t| t.eq_ignore_ascii_case(v))),
             };
             if let Some(t) = handover {
-                latest.see(t);
+                log.latest.see(t);
             }
             if let Some(t) = ctx.optional(&mut created_col, row, empty)? {
-                latest.see(t.at);
+                log.latest.see(t.at);
             }
             let handoff = if flag { handover } else { None };
             let (id, new) = keys.get_or_insert(&key);
@@ -879,7 +877,7 @@ fn load_marketing(
             Ok(RowFate::Loaded)
         },
         |line, reason| {
-            skipped.push(SkippedRow {
+            log.skipped.push(SkippedRow {
                 source: Source::Marketing,
                 line,
                 reason,
@@ -888,9 +886,6 @@ fn load_marketing(
     )?;
     log.counts = end.counts;
     log.invalid_utf8 = end.invalid_utf8;
-    log.skipped = skipped;
-    log.latest = latest;
-    log.excel = excel;
     time_warnings(
         Source::Marketing,
         &mc.path,
@@ -955,12 +950,10 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
         Interner::default(),
     );
     let mut log = PassLog::new(now);
-    let (mut latest, mut excel) = (log.latest, 0u64);
-    let mut skipped = Vec::new();
     log.warnings.extend(file.take_notes());
     let end = file.for_each_row_torn(
         |row| {
-            let key = match row_key(row, key_col, empty, sf, &mut excel) {
+            let key = match row_key(row, key_col, empty, sf, &mut log.excel) {
                 Ok(k) => k,
                 Err(why) => return Ok(RowFate::Skipped(why)),
             };
@@ -968,7 +961,7 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
             let disp_at = ctx.optional(&mut disp_at_col, row, empty)?;
             let first = ctx.optional(&mut first_col, row, empty)?;
             for t in [assigned, disp_at, first].into_iter().flatten() {
-                latest.see(t.at);
+                log.latest.see(t.at);
             }
             let (_, new) = keys.get_or_insert(&key);
             if !new {
@@ -996,7 +989,7 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
             Ok(RowFate::Loaded)
         },
         |line, reason| {
-            skipped.push(SkippedRow {
+            log.skipped.push(SkippedRow {
                 source: Source::Crm,
                 line,
                 reason,
@@ -1005,9 +998,6 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
     )?;
     log.counts = end.counts;
     log.invalid_utf8 = end.invalid_utf8;
-    log.skipped = skipped;
-    log.latest = latest;
-    log.excel = excel;
     time_warnings(
         Source::Crm,
         &cc.path,
@@ -1044,7 +1034,6 @@ struct ActivityPass {
     before: Vec<bool>,
     unknown: KeyTable,
     log: PassLog,
-    bad_at: (u64, Option<String>),
     /// The chunk's last record ended at the end of the chunk without a line break: the chunk
     /// boundary was not a record boundary.
     torn: bool,
@@ -1095,12 +1084,10 @@ fn fold_activities(
     let mut before = vec![false; n];
     let mut unknown = KeyTable::default();
     let mut log = PassLog::new(now);
-    let (mut latest, mut excel) = (log.latest, 0u64);
-    let mut skipped = Vec::new();
     log.warnings.extend(file.take_notes());
     let end = file.for_each_row_torn(
         |row| {
-            let key = match row_key(row, key_col, empty, sf, &mut excel) {
+            let key = match row_key(row, key_col, empty, sf, &mut log.excel) {
                 Ok(k) => k,
                 Err(why) => return Ok(RowFate::Skipped(why)),
             };
@@ -1122,7 +1109,7 @@ fn fold_activities(
                     }
                 },
             };
-            latest.see(at.at);
+            log.latest.see(at.at);
             let Some(id) = view.keys.get(&key) else {
                 unknown.get_or_insert(&key);
                 return Ok(RowFate::Loaded);
@@ -1137,31 +1124,12 @@ fn fold_activities(
             let ty = type_col
                 .map(|i| row.get(i))
                 .filter(|t| !empty.is_empty_value(t));
-            if !touch.is_touch_type(ty) {
+            let lead_owner = match view.crm_of[id] {
+                u32::MAX => "",
+                i => view.owners.get(view.crm[i as usize].owner),
+            };
+            if !touch.is_touch(ty, row.opt(subject_col), row.opt(owner_col), lead_owner) {
                 return Ok(RowFate::Loaded);
-            }
-            if !touch.exclude.is_empty() {
-                let subject = row.opt(subject_col).to_lowercase();
-                let ty = ty.unwrap_or("").to_lowercase();
-                if touch
-                    .exclude
-                    .iter()
-                    .any(|x| subject.contains(x.as_str()) || ty.contains(x.as_str()))
-                {
-                    return Ok(RowFate::Loaded);
-                }
-            }
-            if touch.owner_only {
-                let owner = match view.crm_of[id] {
-                    u32::MAX => "",
-                    i => view.owners.get(view.crm[i as usize].owner),
-                };
-                let a = row.opt(owner_col);
-                if owner.is_empty()
-                    || !(a.eq_ignore_ascii_case(owner) || a.to_lowercase() == owner.to_lowercase())
-                {
-                    return Ok(RowFate::Loaded);
-                }
             }
             let eff = effective_touch(at, handover, &zone);
             if eff >= handover {
@@ -1185,7 +1153,7 @@ fn fold_activities(
             Ok(RowFate::Loaded)
         },
         |line, reason| {
-            skipped.push(SkippedRow {
+            log.skipped.push(SkippedRow {
                 source: Source::Activities,
                 line,
                 reason,
@@ -1194,16 +1162,12 @@ fn fold_activities(
     )?;
     log.counts = end.counts;
     log.invalid_utf8 = end.invalid_utf8;
-    log.skipped = skipped;
-    log.latest = latest;
-    log.excel = excel;
     Ok(ActivityPass {
         first,
         first_conn,
         before,
         unknown,
         log,
-        bad_at: (at_col.bad, at_col.example),
         torn: end.torn,
         end_line: end.end_line,
     })
@@ -1306,10 +1270,6 @@ fn merge_activities(a: &mut ActivityPass, b: ActivityPass) {
     a.log.latest.merge(b.log.latest);
     a.log.excel += b.log.excel;
     a.log.invalid_utf8 |= b.log.invalid_utf8;
-    a.bad_at.0 += b.bad_at.0;
-    if a.bad_at.1.is_none() {
-        a.bad_at.1 = b.bad_at.1;
-    }
     a.torn = b.torn;
     a.end_line = b.end_line + offset;
 }
@@ -1460,15 +1420,6 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             latest.merge(a.log.latest);
             skipped.append(&mut a.log.skipped);
             warnings.append(&mut a.log.warnings);
-            if a.bad_at.0 > 0 {
-                // Rows with an unreadable `at` are skipped; the warning says how many.
-                warnings.push(format!(
-                    "activities `{}`: {} row(s) skipped because `at` is not a timestamp, e.g. `{}`",
-                    ac.path.display(),
-                    a.bad_at.0,
-                    a.bad_at.1.unwrap_or_default()
-                ));
-            }
             excel_warning(Source::Activities, &ac.path, a.log.excel, &mut warnings);
             activities_without_marketing = a.unknown.len() as u64;
             tracks_connections = !a.first_conn.is_empty();
