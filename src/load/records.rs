@@ -30,8 +30,15 @@ pub struct RecordReader {
     last_at_eof: bool,
     /// A field was read that is not valid UTF-8.
     invalid_utf8: std::cell::Cell<bool>,
-    /// Quote characters in the current record's raw bytes.
+    /// Quote characters in the current record's raw bytes, counted only for the parts of a
+    /// record that did not end in the buffer they started in (enough to tell, at the end of the
+    /// input, whether the last record is inside a quoted field).
     quotes: u64,
+    /// Position in `buf` of the first quote at or after the last position asked about, or
+    /// `filled` when there is none; `None` after the buffer changed.
+    next_quote: Option<usize>,
+    /// Bytes of the current record in `out`.
+    outlen: usize,
 }
 
 /// Buffer size for reading input.
@@ -63,6 +70,8 @@ impl RecordReader {
             last_at_eof: false,
             invalid_utf8: std::cell::Cell::new(false),
             quotes: 0,
+            next_quote: None,
+            outlen: 0,
         }
     }
 
@@ -72,6 +81,7 @@ impl RecordReader {
             return Ok(false);
         }
         self.base += self.pos as u64;
+        self.next_quote = None;
         if self.pos < self.filled {
             self.buf.copy_within(self.pos..self.filled, 0);
             self.filled -= self.pos;
@@ -117,18 +127,25 @@ impl RecordReader {
         let mut nends = 0;
         let mut at_eof = false;
         self.quotes = 0;
+        let mut quoted = false;
         loop {
-            let input = &self.buf[self.pos..self.filled];
+            let start = self.pos;
+            let input = &self.buf[start..self.filled];
             let (res, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.out[outlen..], &mut self.ends[nends..]);
             // A record's line breaks are in its quoted fields (copied to `out`) or are its
             // terminator; both are counted when the record is complete.
             let ended_with_newline = nin > 0 && input[nin - 1] == b'\n';
-            self.quotes += memchr::memchr_iter(b'"', &input[..nin]).count() as u64;
             self.pos += nin;
             outlen += nout;
             nends += nend;
+            if !matches!(res, csv_core::ReadRecordResult::Record) {
+                // The record goes on past what was consumed: count its quotes so far.
+                let q = memchr::memchr_iter(b'"', &self.buf[start..start + nin]).count() as u64;
+                self.quotes += q;
+                quoted |= q > 0;
+            }
             match res {
                 csv_core::ReadRecordResult::InputEmpty => {
                     if !self.fill()? {
@@ -147,8 +164,15 @@ impl RecordReader {
                 }
                 csv_core::ReadRecordResult::Record => {
                     self.fields = nends;
+                    self.outlen = outlen;
                     self.last_at_eof = at_eof;
-                    let inner = memchr::memchr_iter(b'\n', &self.out[..outlen]).count() as u64;
+                    // Only a quoted field holds a line break; most records have no quote at all.
+                    quoted = quoted || self.quote_between(start, start + nin);
+                    let inner = if quoted {
+                        memchr::memchr_iter(b'\n', &self.out[..outlen]).count() as u64
+                    } else {
+                        0
+                    };
                     self.line += inner + u64::from(ended_with_newline);
                     self.expected_next = self.start_line + inner + 1;
                     return Ok(true);
@@ -156,6 +180,21 @@ impl RecordReader {
                 csv_core::ReadRecordResult::End => return Ok(false),
             }
         }
+    }
+
+    /// Whether `buf[from..to]` holds a quote. Positions asked about only grow between two
+    /// fills, so one search serves every record up to the next quote.
+    fn quote_between(&mut self, from: usize, to: usize) -> bool {
+        let next = match self.next_quote {
+            Some(q) if q >= from => q,
+            _ => {
+                let q = memchr::memchr(b'"', &self.buf[from..self.filled])
+                    .map_or(self.filled, |i| from + i);
+                self.next_quote = Some(q);
+                q
+            }
+        };
+        next < to
     }
 
     /// Note that a field read as text was not valid UTF-8.
@@ -198,6 +237,22 @@ impl RecordReader {
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.fields == 0
+    }
+
+    /// Every field of the current record, one after the other.
+    #[inline]
+    pub fn record_bytes(&self) -> &[u8] {
+        &self.out[..self.outlen]
+    }
+
+    /// Where field `i` of the current record lies in [`Self::record_bytes`].
+    #[inline]
+    pub fn field_range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        if i >= self.fields {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(start..self.ends[i])
     }
 
     /// Field `i` of the current record.
