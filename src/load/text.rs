@@ -63,6 +63,9 @@ pub struct EmptySpellings {
     lowered: Vec<String>,
     /// Bytes of the longest spelling in any case (a longer value cannot be one).
     longest: usize,
+    /// Bit `n` set when an ASCII spelling is `n` bytes long: an ASCII value of any other length
+    /// cannot be one, which settles nearly every value with one test.
+    ascii_lengths: u64,
 }
 
 impl Default for EmptySpellings {
@@ -81,7 +84,21 @@ impl EmptySpellings {
             .collect::<Vec<String>>();
         // Lowercasing can change a character's byte length (up to 3 bytes).
         let longest = lowered.iter().map(|s| s.len() * 3).max().unwrap_or(0);
-        Self { lowered, longest }
+        let ascii_lengths = lowered
+            .iter()
+            .filter(|s| s.is_ascii() && s.len() < 64)
+            .fold(0, |m, s| m | 1 << s.len());
+        // A spelling of 64 bytes or more: let every length through to the comparison.
+        let ascii_lengths = if lowered.iter().any(|s| s.is_ascii() && s.len() >= 64) {
+            u64::MAX
+        } else {
+            ascii_lengths
+        };
+        Self {
+            lowered,
+            longest,
+            ascii_lengths,
+        }
     }
 
     /// Whether a trimmed value is empty.
@@ -94,6 +111,10 @@ impl EmptySpellings {
             return false;
         }
         if trimmed.is_ascii() {
+            // An ASCII value keeps its length when lowercased.
+            if trimmed.len() < 64 && self.ascii_lengths & (1 << trimmed.len()) == 0 {
+                return false;
+            }
             return self
                 .lowered
                 .iter()
@@ -158,8 +179,14 @@ pub fn normalize_key<'a>(
     let Some(k) = empty.clean(raw) else {
         return Err(KeyProblem::Empty);
     };
-    if k.as_bytes().contains(&b'@') {
-        if k.bytes().any(|c| c.is_ascii_uppercase()) || !k.is_ascii() {
+    // One pass over the bytes: an `@`, and anything lowercasing would change.
+    let (mut at, mut changes) = (false, false);
+    for &c in k.as_bytes() {
+        at |= c == b'@';
+        changes |= c.is_ascii_uppercase() || c >= 0x80;
+    }
+    if at {
+        if changes {
             return Ok(Cow::Owned(k.to_lowercase()));
         }
         return Ok(Cow::Borrowed(k));
@@ -211,6 +238,14 @@ mod tests {
         let custom = EmptySpellings::new(["-", "tbd"]);
         assert!(custom.is_empty_value("TBD"));
         assert!(!custom.is_empty_value("null"));
+        // Long and non-ASCII spellings get past the length test to the comparison.
+        let long = "x".repeat(70);
+        let odd = EmptySpellings::new([long.as_str(), "NÃO INFORMADO", "\u{212A}"]);
+        assert!(odd.is_empty_value(&long.to_uppercase()));
+        assert!(!odd.is_empty_value(&"x".repeat(69)));
+        assert!(odd.is_empty_value("não informado"));
+        assert!(odd.is_empty_value("k"));
+        assert!(!odd.is_empty_value("kk"));
     }
 
     #[test]
