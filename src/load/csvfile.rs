@@ -42,6 +42,8 @@ pub struct CsvFile {
     data_start: u64,
     /// Whether this reader ends at the end of the file (not a chunk before another).
     is_final: bool,
+    /// Bytes of data this reader covers (the whole file after the header, or one chunk).
+    data_len: u64,
     progress: Option<indicatif::ProgressBar>,
     /// Notes for the report's warnings, gathered while columns are located.
     notes: std::cell::RefCell<Vec<String>>,
@@ -275,6 +277,9 @@ impl CsvFile {
             })
             .collect();
         let data_start = reader.offset() + skip_bom as u64;
+        let data_len = std::fs::metadata(path)
+            .map_or(0, |m| m.len())
+            .saturating_sub(data_start);
         Ok(Self {
             path: path.to_path_buf(),
             reader,
@@ -285,6 +290,7 @@ impl CsvFile {
             strict: false,
             data_start,
             is_final: true,
+            data_len,
             progress: None,
             notes: Default::default(),
             auto_encoding: bom.is_none() && reading.encoding.is_none(),
@@ -410,6 +416,12 @@ impl CsvFile {
         )
     }
 
+    /// Bytes of data this reader covers: the file after its header, or one chunk (for a file
+    /// that is transcoded, its size on disk).
+    pub fn byte_len(&self) -> usize {
+        self.data_len as usize
+    }
+
     /// Split the data into two chunks at the first line break after the middle, for two
     /// threads. `None` when the file is transcoded (offsets would not be file offsets) or small.
     ///
@@ -418,6 +430,12 @@ impl CsvFile {
     /// [`for_each_row_torn`](Self::for_each_row_torn) reports so the caller reads the file
     /// whole. The second chunk counts lines from 1; add the first chunk's end line minus one.
     pub fn split_in_two(self) -> Result<Option<(CsvFile, CsvFile)>> {
+        self.split_at_share(0.5)
+    }
+
+    /// Like [`split_in_two`](Self::split_in_two), with the first chunk holding about `share`
+    /// of the data (between 0.05 and 0.95).
+    pub fn split_at_share(self, share: f64) -> Result<Option<(CsvFile, CsvFile)>> {
         use std::io::{Seek, SeekFrom};
         if self.decoding != Decoding::Utf8 {
             return Ok(None);
@@ -426,7 +444,8 @@ impl CsvFile {
         if len <= self.data_start + (1 << 16) {
             return Ok(None);
         }
-        let mid = self.data_start + (len - self.data_start) / 2;
+        let share = share.clamp(0.05, 0.95);
+        let mid = self.data_start + ((len - self.data_start) as f64 * share) as u64;
         // Read from two bytes before the middle, to see the end of the line being cut.
         let from = mid.saturating_sub(2).max(self.data_start);
         let mut f = open_file(&self.path)?;
@@ -488,6 +507,7 @@ impl CsvFile {
             strict: self.strict,
             data_start: start,
             is_final,
+            data_len: end - start,
             progress: self.progress.clone(),
             notes: Default::default(),
             auto_encoding: self.auto_encoding,

@@ -124,6 +124,55 @@ impl SlotValues {
         }
     }
 
+    /// Read a cleaned value of a row that is not stored (a later row of a key): text is
+    /// interned and a timestamp parsed all the same, so that a column's values, their
+    /// first-seen order and its first unreadable value come from every row, however the file
+    /// was split for reading.
+    fn observe(&mut self, v: &str, parse: impl FnOnce(&str) -> Result<Option<i64>>) -> Result<()> {
+        match self {
+            SlotValues::Text(i) => {
+                i.intern(v);
+            }
+            SlotValues::Time { bad_example, .. } => {
+                if !v.is_empty() && parse(v)?.is_none() && bad_example.is_none() {
+                    *bad_example = Some(v.to_string());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fold in the same slot as read by the next chunk of the file; returns, per value id of
+    /// `next`, its id here.
+    fn absorb(&mut self, next: SlotValues) -> Result<Vec<u32>> {
+        Ok(match (self, next) {
+            (SlotValues::Text(a), SlotValues::Text(b)) => {
+                b.values.iter().map(|v| a.intern(v)).collect()
+            }
+            (
+                SlotValues::Time { times, bad_example },
+                SlotValues::Time {
+                    times: more,
+                    bad_example: more_bad,
+                },
+            ) => {
+                if bad_example.is_none() {
+                    *bad_example = more_bad;
+                }
+                // Id 0 (empty) stays 0; the others are appended.
+                let base = times.len() as u32 - 1;
+                times.extend_from_slice(&more[1..]);
+                (0..more.len() as u32)
+                    .map(|id| if id == 0 { 0 } else { base + id })
+                    .collect()
+            }
+            // Both chunks read the same definition: the kinds always agree.
+            _ => bail!(
+                "internal: a criterion column read as text in one chunk and as timestamps in another"
+            ),
+        })
+    }
+
     /// The value of an id as text (a timestamp in RFC 3339), `None` when empty.
     pub fn display(&self, id: u32) -> Option<String> {
         if id == 0 {
@@ -267,8 +316,8 @@ pub struct CriteriaColumns {
 pub struct Dataset {
     /// Marketing keys (normalized); a key's id is its lead index.
     pub keys: KeyTable,
-    /// CRM keys (normalized), including those marketing does not have.
-    pub crm_keys: KeyTable,
+    /// CRM keys (normalized) that marketing does not have.
+    pub crm_only_keys: KeyTable,
     /// Per marketing key.
     pub leads: Vec<Lead>,
     /// CRM rows by CRM key (the first row of each key), in file order.
@@ -327,8 +376,12 @@ impl Dataset {
 
     /// Whether a key as written is a CRM key.
     pub fn is_crm_key(&self, raw: &str, salesforce_ids: bool) -> bool {
-        normalize_key(raw, &EmptySpellings::default(), salesforce_ids)
-            .is_ok_and(|k| self.crm_keys.get(&k).is_some())
+        normalize_key(raw, &EmptySpellings::default(), salesforce_ids).is_ok_and(|k| {
+            match self.keys.get(&k) {
+                Some(lead) => self.crm_of[lead as usize] != u32::MAX,
+                None => self.crm_only_keys.get(&k).is_some(),
+            }
+        })
     }
 
     /// The first touch of `lead` whose outcome is a connection.
@@ -385,11 +438,32 @@ impl Dataset {
 /// A timestamp column of a source and what it has seen.
 struct TimeColumn {
     idx: usize,
+    /// The column's header.
+    header: String,
     logical: &'static str,
     order: Option<DateOrder>,
     from_config: bool,
     bad: u64,
     example: Option<String>,
+}
+
+impl TimeColumn {
+    /// Whether a pass over the next chunk of the file read this column as one pass over both
+    /// would have. Chunks settle the day/month order on their own; when the first chunk settled
+    /// it and the next settled it the other way, one pass would have read the next chunk's
+    /// values with the first chunk's order: the file must be read again in one piece.
+    fn agrees_with(&self, next: &TimeColumn) -> bool {
+        self.from_config || self.order.is_none() || next.order.is_none() || self.order == next.order
+    }
+
+    /// Fold in the same column as read by the next chunk of the file.
+    fn merge(&mut self, next: TimeColumn) {
+        self.order = self.order.or(next.order);
+        self.bad += next.bad;
+        if self.example.is_none() {
+            self.example = next.example;
+        }
+    }
 }
 
 struct TimeCtx<'a> {
@@ -513,6 +587,7 @@ fn time_column(
     };
     Ok(idx.map(|idx| TimeColumn {
         idx,
+        header: file.headers()[idx].clone(),
         logical,
         order: cfg.reading.date_order,
         from_config: cfg.reading.date_order.is_some(),
@@ -556,18 +631,17 @@ fn encoding_warning(file: &CsvFile, source: Source, warnings: &mut Vec<String>) 
 fn time_warnings(
     source: Source,
     path: &Path,
-    headers: &[String],
-    cols: &[&Option<TimeColumn>],
+    cols: &[Option<&TimeColumn>],
     warnings: &mut Vec<String>,
 ) {
-    for c in cols.iter().copied().flatten() {
+    for c in cols.iter().flatten() {
         if c.bad > 0 {
             warnings.push(format!(
                 "{} `{}`: {} value(s) of column `{}` ({}) are not timestamps and were read as empty, e.g. `{}`",
                 source.name(),
                 path.display(),
                 c.bad,
-                headers[c.idx],
+                c.header,
                 c.logical,
                 c.example.as_deref().unwrap_or("")
             ));
@@ -757,23 +831,36 @@ fn row_key<'r>(
     })
 }
 
-/// The marketing export: one [`Lead`] per distinct key (SPEC rule 1).
+/// The marketing export (or a chunk of it): one [`Lead`] per distinct key (SPEC rule 1).
 struct MarketingPass {
     keys: KeyTable,
     leads: Vec<Lead>,
     values: Vec<u32>,
     interners: Vec<SlotValues>,
     log: PassLog,
+    handover_col: TimeColumn,
+    created_col: Option<TimeColumn>,
+    slot_cols: Vec<Option<TimeColumn>>,
+    /// The chunk ended inside a record (see [`ActivityPass::torn`]).
+    torn: bool,
+    /// The line after the chunk's last byte.
+    end_line: u64,
 }
 
 /// Timestamp columns for the criterion slots read by `within_days` (day/month order settled
 /// per column like any timestamp column).
-fn slot_time_columns(cfg: &SourceConfig, cols: &[usize], time: &[bool]) -> Vec<Option<TimeColumn>> {
+fn slot_time_columns(
+    file: &CsvFile,
+    cfg: &SourceConfig,
+    cols: &[usize],
+    time: &[bool],
+) -> Vec<Option<TimeColumn>> {
     cols.iter()
         .zip(time)
         .map(|(&idx, &t)| {
-            t.then_some(TimeColumn {
+            t.then(|| TimeColumn {
                 idx,
+                header: file.headers()[idx].clone(),
                 logical: "criterion",
                 order: cfg.reading.date_order,
                 from_config: cfg.reading.date_order.is_some(),
@@ -805,7 +892,8 @@ fn load_marketing(
     };
     let empty = &mc.reading.empty;
     // Generous reservations: untouched pages cost no memory, while growing a full vector
-    // briefly holds two copies of it.
+    // briefly holds two copies of it. Sized for the whole file, also in a chunk: the first
+    // chunk's table takes in the second's keys, and must not grow while it does.
     let (estimate, key_bytes) = reservation(file_len(&mc.path));
     let mut keys = KeyTable::with_capacity(estimate, key_bytes);
     let mut leads: Vec<Lead> = Vec::with_capacity(estimate);
@@ -815,7 +903,7 @@ fn load_marketing(
         .iter()
         .map(|&t| SlotValues::new(t))
         .collect();
-    let mut slot_cols = slot_time_columns(mc, &criteria.marketing, &criteria.marketing_time);
+    let mut slot_cols = slot_time_columns(&file, mc, &criteria.marketing, &criteria.marketing_time);
     let mut values: Vec<u32> = Vec::with_capacity(estimate * stride);
     let mut log = PassLog::new(now);
     log.warnings.extend(file.take_notes());
@@ -863,15 +951,20 @@ fn load_marketing(
                 new || handoff.is_some_and(|t| leads[id].handover().is_none_or(|h| t < h));
             if replace {
                 leads[id].handover = handoff.unwrap_or(NO_TIME);
-                for (slot, &col) in criteria.marketing.iter().enumerate() {
-                    let v = empty.clean(row.get(col)).unwrap_or("");
-                    let tc = &mut slot_cols[slot];
-                    values[id * stride + slot] = interners[slot].store(v, |v| {
-                        Ok(match tc {
-                            Some(c) => ctx.parse(c, v)?.map(|m| m.at),
-                            None => None,
-                        })
-                    })?;
+            }
+            for (slot, &col) in criteria.marketing.iter().enumerate() {
+                let v = empty.clean(row.get(col)).unwrap_or("");
+                let tc = &mut slot_cols[slot];
+                let parse = |v: &str| {
+                    Ok(match tc {
+                        Some(c) => ctx.parse(c, v)?.map(|m| m.at),
+                        None => None,
+                    })
+                };
+                if replace {
+                    values[id * stride + slot] = interners[slot].store(v, parse)?;
+                } else {
+                    interners[slot].observe(v, parse)?;
                 }
             }
             Ok(RowFate::Loaded)
@@ -886,25 +979,124 @@ fn load_marketing(
     )?;
     log.counts = end.counts;
     log.invalid_utf8 = end.invalid_utf8;
-    time_warnings(
-        Source::Marketing,
-        &mc.path,
-        &headers,
-        &[&Some(handover_col), &created_col],
-        &mut log.warnings,
-    );
     Ok(MarketingPass {
         keys,
         leads,
         values,
         interners,
         log,
+        handover_col,
+        created_col,
+        slot_cols,
+        torn: end.torn,
+        end_line: end.end_line,
     })
 }
 
-/// The CRM export: the first row of every distinct key.
+/// Fold the pass over the next chunk of the marketing file into `a`, as if one pass had read
+/// both: ids stay in first-seen order, and a key seen in both keeps the row SPEC rule 1 picks
+/// over all its rows (the earliest handoff, ties to the first chunk). `false` (and `a` left as
+/// it was) when the chunks settled a column's day/month order differently.
+fn merge_marketing(a: &mut MarketingPass, b: MarketingPass) -> Result<bool> {
+    let agree = a.handover_col.agrees_with(&b.handover_col)
+        && optional_agrees(&a.created_col, &b.created_col)
+        && a.slot_cols
+            .iter()
+            .zip(&b.slot_cols)
+            .all(|(x, y)| optional_agrees(x, y));
+    if !agree {
+        return Ok(false);
+    }
+    let stride = a.interners.len();
+    let MarketingPass {
+        keys,
+        leads,
+        values,
+        interners,
+        log,
+        handover_col,
+        created_col,
+        slot_cols,
+        torn,
+        end_line,
+    } = b;
+    a.handover_col.merge(handover_col);
+    merge_optional(&mut a.created_col, created_col);
+    for (mine, theirs) in a.slot_cols.iter_mut().zip(slot_cols) {
+        merge_optional(mine, theirs);
+    }
+    let remap = a
+        .interners
+        .iter_mut()
+        .zip(interners)
+        .map(|(mine, theirs)| mine.absorb(theirs))
+        .collect::<Result<Vec<_>>>()?;
+    for (tid, lead) in leads.iter().enumerate() {
+        let (id, new) = a.keys.get_or_insert(keys.key(tid as u32));
+        let id = id as usize;
+        if new {
+            a.leads.push(*lead);
+            a.values.resize(a.values.len() + stride, 0);
+        }
+        let replace = new
+            || lead
+                .handover()
+                .is_some_and(|t| a.leads[id].handover().is_none_or(|h| t < h));
+        if replace {
+            a.leads[id].handover = lead.handover;
+            for slot in 0..stride {
+                a.values[id * stride + slot] = remap[slot][values[tid * stride + slot] as usize];
+            }
+        }
+    }
+    merge_logs(&mut a.log, log, a.end_line);
+    a.torn = torn;
+    a.end_line = end_line + a.end_line - 1;
+    Ok(true)
+}
+
+/// Fold a time column of the next chunk into this one's.
+fn merge_optional(a: &mut Option<TimeColumn>, b: Option<TimeColumn>) {
+    match (a.as_mut(), b) {
+        (Some(x), Some(y)) => x.merge(y),
+        (None, y) => *a = y,
+        (Some(_), None) => {}
+    }
+}
+
+/// Whether two chunks' passes read an optional time column alike (see
+/// [`TimeColumn::agrees_with`]).
+fn optional_agrees(a: &Option<TimeColumn>, b: &Option<TimeColumn>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => x.agrees_with(y),
+        _ => true,
+    }
+}
+
+/// Fold the log of the next chunk of a file into `a`'s; `a_end_line` is the line after `a`'s
+/// chunk (the next chunk counted its lines from 1). The next chunk's warnings are the notes on
+/// locating columns, which the first chunk already has.
+fn merge_logs(a: &mut PassLog, b: PassLog, a_end_line: u64) {
+    a.counts.rows += b.counts.rows;
+    a.counts.skipped += b.counts.skipped;
+    a.counts.footer_lines += b.counts.footer_lines;
+    let offset = a_end_line - 1;
+    a.skipped.extend(b.skipped.into_iter().map(|mut s| {
+        s.line += offset;
+        s
+    }));
+    a.latest.merge(b.latest);
+    a.excel += b.excel;
+    a.invalid_utf8 |= b.invalid_utf8;
+}
+
+/// The CRM export: the first row of every distinct key, joined to the marketing keys as it is
+/// read (one lookup a row instead of a table of its own and a join).
 struct CrmPass {
-    keys: KeyTable,
+    /// Per marketing key: its CRM row in `recs` (`u32::MAX`: none).
+    crm_of: Vec<u32>,
+    /// CRM keys marketing does not have.
+    crm_only: KeyTable,
     recs: Vec<CrmRec>,
     values: Vec<u32>,
     interners: Vec<SlotValues>,
@@ -914,7 +1106,13 @@ struct CrmPass {
     log: PassLog,
 }
 
-fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -> Result<CrmPass> {
+fn load_crm(
+    cfg: &Config,
+    file: CsvFile,
+    criteria: &CriteriaColumns,
+    leads: &KeyTable,
+    now: i64,
+) -> Result<CrmPass> {
     let cc = &cfg.crm;
     let zone = cfg.audit.zone;
     let sf = cfg.audit.salesforce_ids;
@@ -932,17 +1130,15 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
         zone,
     };
     let empty = &cc.reading.empty;
-    // Generous reservations: untouched pages cost no memory, while growing a full vector
-    // briefly holds two copies of it.
-    let (estimate, key_bytes) = reservation(file_len(&cc.path));
-    let mut keys = KeyTable::with_capacity(estimate, key_bytes);
-    let mut recs: Vec<CrmRec> = Vec::with_capacity(estimate);
+    let mut crm_of = vec![u32::MAX; leads.len()];
+    let mut crm_only = KeyTable::default();
+    let mut recs: Vec<CrmRec> = Vec::with_capacity(reservation(file.byte_len()).0);
     let mut interners: Vec<SlotValues> = criteria
         .crm_time
         .iter()
         .map(|&t| SlotValues::new(t))
         .collect();
-    let mut slot_cols = slot_time_columns(cc, &criteria.crm, &criteria.crm_time);
+    let mut slot_cols = slot_time_columns(&file, cc, &criteria.crm, &criteria.crm_time);
     let mut values: Vec<u32> = Vec::new();
     let (mut owners, mut dispositions, mut reasons) = (
         Interner::default(),
@@ -963,7 +1159,17 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
             for t in [assigned, disp_at, first].into_iter().flatten() {
                 log.latest.see(t.at);
             }
-            let (_, new) = keys.get_or_insert(&key);
+            let new = match leads.get(&key) {
+                Some(lead) => {
+                    let slot = &mut crm_of[lead as usize];
+                    let new = *slot == u32::MAX;
+                    if new {
+                        *slot = recs.len() as u32;
+                    }
+                    new
+                }
+                None => crm_only.get_or_insert(&key).1,
+            };
             if !new {
                 return Ok(RowFate::Loaded);
             }
@@ -1001,12 +1207,16 @@ fn load_crm(cfg: &Config, file: CsvFile, criteria: &CriteriaColumns, now: i64) -
     time_warnings(
         Source::Crm,
         &cc.path,
-        &headers,
-        &[&assigned_col, &disp_at_col, &first_col],
+        &[
+            assigned_col.as_ref(),
+            disp_at_col.as_ref(),
+            first_col.as_ref(),
+        ],
         &mut log.warnings,
     );
     Ok(CrmPass {
-        keys,
+        crm_of,
+        crm_only,
         recs,
         values,
         interners,
@@ -1039,6 +1249,8 @@ struct ActivityPass {
     torn: bool,
     /// The line after the chunk's last byte.
     end_line: u64,
+    /// The `at` column, for its day/month order.
+    at_col: TimeColumn,
 }
 
 fn fold_activities(
@@ -1124,9 +1336,14 @@ fn fold_activities(
             let ty = type_col
                 .map(|i| row.get(i))
                 .filter(|t| !empty.is_empty_value(t));
-            let lead_owner = match view.crm_of[id] {
-                u32::MAX => "",
-                i => view.owners.get(view.crm[i as usize].owner),
+            // The lead's owner is one more lookup a row: only when `owner_only` asks for it
+            // (the CRM is read beside the activities otherwise, and `view` has no CRM rows).
+            let lead_owner = match touch.owner_only {
+                false => "",
+                true => match view.crm_of[id] {
+                    u32::MAX => "",
+                    i => view.owners.get(view.crm[i as usize].owner),
+                },
             };
             if !touch.is_touch(ty, row.opt(subject_col), row.opt(owner_col), lead_owner) {
                 return Ok(RowFate::Loaded);
@@ -1170,6 +1387,7 @@ fn fold_activities(
         log,
         torn: end.torn,
         end_line: end.end_line,
+        at_col,
     })
 }
 
@@ -1186,62 +1404,154 @@ fn file_len(path: &Path) -> usize {
 /// Files smaller than this are read by one thread.
 const PARALLEL_MIN_BYTES: u64 = 8 << 20;
 
-/// Fold the activity file, in two chunks on two threads when it is large and plain UTF-8.
-fn load_activities(
+/// Whether a file is worth reading in two chunks on two threads. In strict mode the first bad
+/// row must be reported with its line: files are read in one piece.
+fn splits(cfg: &Config, file: &CsvFile) -> bool {
+    cfg.threads > 1 && !cfg.strict && file.byte_len() as u64 >= PARALLEL_MIN_BYTES
+}
+
+/// Read a file in two chunks on two threads: `pass` over the first chunk (about `share` of the
+/// data) on this thread, after `beside`, and over the second chunk on another thread; then
+/// `merge` the second into the first. `beside` runs in any case; the file is read again in
+/// one piece (on this thread) when it cannot be split (transcoded, or no clean line break near
+/// the cut), when the cut fell inside a quoted field, when the second chunk failed (one pass
+/// may fail earlier, or not at all: the first chunk's reading of a column carries over), or
+/// when `merge` refuses.
+fn in_two<T: Send, B>(
+    file: CsvFile,
+    share: f64,
+    pass: impl Fn(CsvFile) -> Result<T> + Sync,
+    torn: impl Fn(&T) -> bool,
+    merge: impl FnOnce(&mut T, T) -> Result<bool>,
+    whole: impl FnOnce() -> Result<CsvFile>,
+    beside: impl FnOnce() -> B,
+) -> Result<(T, B)> {
+    let Some((head, tail)) = file.split_at_share(share)? else {
+        let done = beside();
+        return Ok((pass(whole()?)?, done));
+    };
+    let (a, b, done) = std::thread::scope(|s| {
+        let tail_job = s.spawn(|| pass(tail));
+        let done = beside();
+        let a = pass(head);
+        let b = tail_job
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("worker thread failed")));
+        (a, b, done)
+    });
+    // The first chunk is read exactly as one pass reads it: its error is the file's.
+    let mut a = a?;
+    if let Ok(b) = b {
+        if !torn(&a) && merge(&mut a, b)? {
+            return Ok((a, done));
+        }
+    }
+    Ok((pass(whole()?)?, done))
+}
+
+/// The marketing export, in two chunks when it is large.
+fn read_marketing(
     cfg: &Config,
-    view: &LeadsView<'_>,
-    cutoff: i64,
+    file: CsvFile,
+    criteria: &CriteriaColumns,
     now: i64,
     bar: Option<&indicatif::ProgressBar>,
     warnings: &mut Vec<String>,
-) -> Result<ActivityPass> {
-    let ac = cfg.activities.as_ref().expect("activities configured");
-    let file = CsvFile::open(ac)?.strict(cfg.strict).progress(bar);
-    encoding_warning(&file, Source::Activities, warnings);
-    let a = fold_activity_file(cfg, file, view, cutoff, now, bar)?;
-    if a.log.invalid_utf8 {
-        let file = reopen_legacy(ac, cfg.strict, bar, warnings)?;
-        return fold_activities(cfg, file, view, cutoff, now);
+) -> Result<MarketingPass> {
+    let mc = &cfg.marketing;
+    let whole = || -> Result<CsvFile> { Ok(CsvFile::open(mc)?.strict(cfg.strict).progress(bar)) };
+    let mut m = if splits(cfg, &file) {
+        in_two(
+            file,
+            0.5,
+            |f| load_marketing(cfg, f, criteria, now),
+            |m| m.torn,
+            merge_marketing,
+            whole,
+            || (),
+        )?
+        .0
+    } else {
+        load_marketing(cfg, file, criteria, now)?
+    };
+    // A pass that met bytes that are not UTF-8 reads its file again as Windows-1252.
+    if m.log.invalid_utf8 {
+        let file = reopen_legacy(mc, cfg.strict, bar, warnings)?;
+        m = load_marketing(cfg, file, criteria, now)?;
     }
-    Ok(a)
+    time_warnings(
+        Source::Marketing,
+        &mc.path,
+        &[Some(&m.handover_col), m.created_col.as_ref()],
+        &mut m.log.warnings,
+    );
+    Ok(m)
 }
 
-/// One file's activities, split across two threads when that pays.
-fn fold_activity_file(
+/// The CRM export, joined to the marketing keys.
+fn read_crm(
+    cfg: &Config,
+    file: CsvFile,
+    criteria: &CriteriaColumns,
+    leads: &KeyTable,
+    now: i64,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<(CrmPass, Vec<String>)> {
+    let mut warnings = Vec::new();
+    let mut c = load_crm(cfg, file, criteria, leads, now)?;
+    if c.log.invalid_utf8 {
+        let file = reopen_legacy(&cfg.crm, cfg.strict, bar, &mut warnings)?;
+        c = load_crm(cfg, file, criteria, leads, now)?;
+    }
+    Ok((c, warnings))
+}
+
+/// The activity export folded into first touches, in two chunks when it is large; `beside`
+/// runs on this thread first (the CRM pass), while the other thread reads the second chunk.
+/// The first chunk is `share` of the file, so that both threads end together.
+#[allow(clippy::too_many_arguments)]
+fn read_activities<B>(
     cfg: &Config,
     file: CsvFile,
     view: &LeadsView<'_>,
+    share: f64,
     cutoff: i64,
     now: i64,
     bar: Option<&indicatif::ProgressBar>,
-) -> Result<ActivityPass> {
+    beside: impl FnOnce() -> B,
+) -> Result<(ActivityPass, B, Vec<String>)> {
     let ac = cfg.activities.as_ref().expect("activities configured");
-    // In strict mode the first bad row must be reported with its line: read in one piece.
-    if cfg.threads > 1 && !cfg.strict && file_len(&ac.path) as u64 >= PARALLEL_MIN_BYTES {
-        if let Some((head, tail)) = file.split_in_two()? {
-            let (a, b) = std::thread::scope(|s| {
-                let tail_job = s.spawn(|| fold_activities(cfg, tail, view, cutoff, now));
-                let a = fold_activities(cfg, head, view, cutoff, now);
-                let b = tail_job
-                    .join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("activity worker thread failed")));
-                (a, b)
-            });
-            let (mut a, b) = (a?, b?);
-            if !a.torn {
-                merge_activities(&mut a, b);
-                return Ok(a);
-            }
-            // The split point was inside a quoted field (a file with stray quotes): read again
-            // in one piece.
-        }
-        let file = CsvFile::open(ac)?.strict(cfg.strict).progress(bar);
-        return fold_activities(cfg, file, view, cutoff, now);
+    let mut warnings = Vec::new();
+    encoding_warning(&file, Source::Activities, &mut warnings);
+    let whole = || -> Result<CsvFile> { Ok(CsvFile::open(ac)?.strict(cfg.strict).progress(bar)) };
+    let (mut a, done) = if splits(cfg, &file) {
+        in_two(
+            file,
+            share,
+            |f| fold_activities(cfg, f, view, cutoff, now),
+            |a| a.torn,
+            |a, b| Ok(merge_activities(a, b)),
+            whole,
+            beside,
+        )?
+    } else {
+        let done = beside();
+        (fold_activities(cfg, file, view, cutoff, now)?, done)
+    };
+    if a.log.invalid_utf8 {
+        let file = reopen_legacy(ac, cfg.strict, bar, &mut warnings)?;
+        a = fold_activities(cfg, file, view, cutoff, now)?;
     }
-    fold_activities(cfg, file, view, cutoff, now)
+    Ok((a, done, warnings))
 }
 
-fn merge_activities(a: &mut ActivityPass, b: ActivityPass) {
+/// Fold the pass over the next chunk of the activity file into `a`; `false` (and `a` left as
+/// it was) when the chunks settled the day/month order of `at` differently.
+fn merge_activities(a: &mut ActivityPass, b: ActivityPass) -> bool {
+    if !a.at_col.agrees_with(&b.at_col) {
+        return false;
+    }
+    a.at_col.merge(b.at_col);
     for (x, y) in a.first.iter_mut().zip(&b.first) {
         if *y < *x {
             *x = *y;
@@ -1258,20 +1568,10 @@ fn merge_activities(a: &mut ActivityPass, b: ActivityPass) {
     for i in 0..b.unknown.len() {
         a.unknown.get_or_insert(b.unknown.key(i as u32));
     }
-    a.log.counts.rows += b.log.counts.rows;
-    a.log.counts.skipped += b.log.counts.skipped;
-    a.log.counts.footer_lines += b.log.counts.footer_lines;
-    // The second chunk counted its lines from 1.
-    let offset = a.end_line - 1;
-    a.log.skipped.extend(b.log.skipped.into_iter().map(|mut s| {
-        s.line += offset;
-        s
-    }));
-    a.log.latest.merge(b.log.latest);
-    a.log.excel += b.log.excel;
-    a.log.invalid_utf8 |= b.log.invalid_utf8;
+    merge_logs(&mut a.log, b.log, a.end_line);
     a.torn = b.torn;
-    a.end_line = b.end_line + offset;
+    a.end_line = b.end_line + a.end_line - 1;
+    true
 }
 
 /// Open a source again as Windows-1252, after a pass met bytes that are not UTF-8.
@@ -1330,6 +1630,11 @@ fn progress_bar(cfg: &Config) -> Option<indicatif::ProgressBar> {
 }
 
 /// Load the three exports.
+///
+/// The marketing file comes first (in two chunks on two threads when large): every other file
+/// is joined to its keys as it is read. Then the CRM file and the first part of the activity
+/// file are read on this thread while the rest of the activities are read on another, unless
+/// `owner_only` needs each lead's owner before its activities (the CRM then comes first).
 pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     let now = now_micros();
     let cutoff = match cfg.as_of {
@@ -1349,44 +1654,52 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     };
     encoding_warning(&mfile, Source::Marketing, &mut warnings);
     encoding_warning(&cfile, Source::Crm, &mut warnings);
+    let mut m = read_marketing(cfg, mfile, &criteria, now, bar, &mut warnings)?;
 
-    // The two files are independent until their keys are joined: read them side by side.
-    let (m, c) = if cfg.threads > 1 {
-        std::thread::scope(|s| {
-            let crm_job = s.spawn(|| load_crm(cfg, cfile, &criteria, now));
-            let m = load_marketing(cfg, mfile, &criteria, now);
-            let c = crm_job
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("CRM worker thread failed")));
-            (m, c)
-        })
-    } else {
-        (
-            load_marketing(cfg, mfile, &criteria, now),
-            load_crm(cfg, cfile, &criteria, now),
-        )
+    let mut tracks_connections = false;
+    let mut first_connection = Vec::new();
+    let crm_len = cfile.byte_len();
+    let (mut c, crm_warnings, activities) = match &cfg.activities {
+        None => {
+            let (c, w) = read_crm(cfg, cfile, &criteria, &m.keys, now, bar)?;
+            (c, w, None)
+        }
+        Some(ac) => {
+            let afile = CsvFile::open(ac)?.strict(cfg.strict).progress(bar);
+            let no_owners = Interner::default();
+            let mut view = LeadsView {
+                keys: &m.keys,
+                leads: &m.leads,
+                owners: &no_owners,
+                crm: &[],
+                crm_of: &[],
+            };
+            let (crm, a, aw) = if cfg.touch.owner_only {
+                let (c, w) = read_crm(cfg, cfile, &criteria, &m.keys, now, bar)?;
+                view.owners = &c.owners;
+                view.crm = &c.recs;
+                view.crm_of = &c.crm_of;
+                let (a, (), aw) = read_activities(cfg, afile, &view, 0.5, cutoff, now, bar, || ())?;
+                ((c, w), a, aw)
+            } else {
+                // This thread reads the CRM file too: give it less of the activity file.
+                let act_len = afile.byte_len() as f64;
+                let share = (act_len - crm_len as f64 * CRM_WEIGHT) / (2.0 * act_len);
+                let (a, crm, aw) =
+                    read_activities(cfg, afile, &view, share, cutoff, now, bar, || {
+                        read_crm(cfg, cfile, &criteria, &m.keys, now, bar)
+                    })?;
+                (crm?, a, aw)
+            };
+            (crm.0, crm.1, Some((ac, a, aw)))
+        }
     };
-    let (mut m, mut c) = (m?, c?);
-    // A pass that met bytes that are not UTF-8 reads its file again as Windows-1252.
-    if m.log.invalid_utf8 {
-        let file = reopen_legacy(&cfg.marketing, cfg.strict, bar, &mut warnings)?;
-        m = load_marketing(cfg, file, &criteria, now)?;
-    }
-    if c.log.invalid_utf8 {
-        let file = reopen_legacy(&cfg.crm, cfg.strict, bar, &mut warnings)?;
-        c = load_crm(cfg, file, &criteria, now)?;
-    }
-
-    // Join each marketing key to its CRM row.
-    let n = m.leads.len();
-    let crm_of: Vec<u32> = (0..n)
-        .map(|lead| c.keys.get(m.keys.key(lead as u32)).unwrap_or(u32::MAX))
-        .collect();
 
     let mut latest = m.log.latest;
     latest.merge(c.log.latest);
     let mut skipped = std::mem::take(&mut m.log.skipped);
     skipped.append(&mut c.log.skipped);
+    warnings.extend(crm_warnings);
     warnings.append(&mut m.log.warnings);
     warnings.append(&mut c.log.warnings);
     excel_warning(
@@ -1398,19 +1711,10 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     excel_warning(Source::Crm, &cfg.crm.path, c.log.excel, &mut warnings);
 
     let mut activities_without_marketing = 0;
-    let mut tracks_connections = false;
-    let mut first_connection = Vec::new();
-    let activities_file = match &cfg.activities {
+    let activities_file = match activities {
         None => None,
-        Some(ac) => {
-            let view = LeadsView {
-                keys: &m.keys,
-                leads: &m.leads,
-                owners: &c.owners,
-                crm: &c.recs,
-                crm_of: &crm_of,
-            };
-            let mut a = load_activities(cfg, &view, cutoff, now, bar, &mut warnings)?;
+        Some((ac, mut a, aw)) => {
+            warnings.extend(aw);
             for (lead, l) in m.leads.iter_mut().enumerate() {
                 if a.first[lead] != i64::MAX {
                     l.first_activity = a.first[lead];
@@ -1434,14 +1738,16 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let n = m.leads.len();
     let duplicate_marketing = m.log.counts.rows - n as u64;
-    let duplicate_crm = c.log.counts.rows - c.keys.len() as u64;
+    let crm_keys = c.recs.len() as u64;
+    let duplicate_crm = c.log.counts.rows - crm_keys;
     Ok(Dataset {
         keys: m.keys,
-        crm_keys: c.keys,
+        crm_only_keys: c.crm_only,
         leads: m.leads,
         crm_recs: c.recs,
-        crm_of,
+        crm_of: c.crm_of,
         owners: c.owners,
         dispositions: c.dispositions,
         reasons: c.reasons,
@@ -1470,6 +1776,11 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
         first_connection,
     })
 }
+
+/// Time to read a byte of the CRM export (a lookup and a record kept for nearly every row)
+/// against a byte of the activity export, measured on generated data: it sets how much of the
+/// activity file the thread that also reads the CRM gets.
+const CRM_WEIGHT: f64 = 1.3;
 
 /// A touch's instant for first-touch purposes: a date-only touch on the handover's own local day
 /// counts at the handover instant (SPEC "Timestamps").
