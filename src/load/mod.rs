@@ -884,6 +884,7 @@ fn load_marketing(
     let mut handover_col = time_column(&file, mc, "handed_over_at", true)?.expect("required");
     let mql_col = optional_column(&file, mc, "mql")?;
     let mut created_col = time_column(&file, mc, "created_at", false)?;
+    let created_idx = created_col.as_ref().map(|c| c.idx);
     let headers = file.headers().to_vec();
     let ctx = TimeCtx {
         cfg: mc,
@@ -935,7 +936,8 @@ fn load_marketing(
             if let Some(t) = handover {
                 log.latest.see(t);
             }
-            if let Some(t) = ctx.optional(&mut created_col, row, empty)? {
+            let created = ctx.optional(&mut created_col, row, empty)?;
+            if let Some(t) = created {
                 log.latest.see(t.at);
             }
             let handoff = if flag { handover } else { None };
@@ -957,6 +959,8 @@ fn load_marketing(
                 let tc = &mut slot_cols[slot];
                 let parse = |v: &str| {
                     Ok(match tc {
+                        // `created_at` read by `within_days`: the same value, parsed once.
+                        Some(c) if Some(c.idx) == created_idx => created.map(|m| m.at),
                         Some(c) => ctx.parse(c, v)?.map(|m| m.at),
                         None => None,
                     })

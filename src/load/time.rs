@@ -170,6 +170,9 @@ impl Cursor<'_> {
 /// Parse a trimmed, non-empty value. `order` is the column's day/month order when known.
 pub fn parse(s: &str, order: Option<DateOrder>) -> Result<Stamp, StampError> {
     let b = s.as_bytes();
+    if let Some(stamp) = parse_common_iso(b) {
+        return Ok(stamp);
+    }
     if b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
         return parse_iso(b).ok_or(StampError::Invalid);
     }
@@ -178,6 +181,38 @@ pub fn parse(s: &str, order: Option<DateOrder>) -> Result<Stamp, StampError> {
         Some(c) if c.is_ascii_alphabetic() => parse_month_first(b).ok_or(StampError::Invalid),
         _ => Err(StampError::Invalid),
     }
+}
+
+/// The forms nearly every export writes, `2026-11-24T15:04:05Z` and `2026-11-24 15:04:05`, read
+/// at fixed positions. `None` for anything else, which [`parse_iso`] reads (with the same
+/// result for these forms).
+#[inline]
+fn parse_common_iso(b: &[u8]) -> Option<Stamp> {
+    let utc = match b.len() {
+        19 => false,
+        20 if b[19] == b'Z' => true,
+        _ => return None,
+    };
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let two = |i: usize| {
+        let (h, l) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (h < 10 && l < 10).then(|| u32::from(h) * 10 + u32::from(l))
+    };
+    let year = two(0)? * 100 + two(2)?;
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, two(5)?, two(8)?)?;
+    let local = date.and_time(NaiveTime::from_hms_opt(two(11)?, two(14)?, two(17)?)?);
+    Some(if utc {
+        Stamp::Instant(local.and_utc().timestamp_micros())
+    } else {
+        Stamp::Local(local)
+    })
 }
 
 fn parse_iso(b: &[u8]) -> Option<Stamp> {
@@ -529,6 +564,39 @@ mod tests {
     }
     fn at(s: &str, order: Option<DateOrder>) -> i64 {
         ny().resolve(parse(s, order).unwrap_or_else(|e| panic!("{s}: {e:?}")))
+    }
+
+    #[test]
+    fn the_fixed_position_forms_read_as_the_general_reader_does() {
+        for v in [
+            "2026-11-24T15:04:05Z",
+            "2026-11-24 15:04:05",
+            "2026-11-24T15:04:05",
+            "2024-02-29 23:59:59",
+            "2023-02-29 10:00:00",
+            "2026-13-01T00:00:00Z",
+            "2026-11-24T24:00:00Z",
+            "2026-11-24T15:60:00Z",
+            "2026-11-24T15:04:60Z",
+            "2026-11-24X15:04:05Z",
+            "2026-11-24T15:04:05z",
+            "2026-1a-24T15:04:05Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31 23:59:59",
+        ] {
+            let fast = parse_common_iso(v.as_bytes());
+            let general = parse_iso(v.as_bytes());
+            match fast {
+                Some(f) => assert_eq!(Some(f), general, "{v}"),
+                // Not a fixed-position form, or not a valid one: the general reader decides.
+                None => assert!(
+                    general.is_none() || v.ends_with('z') || v.contains("X"),
+                    "{v}: {general:?}"
+                ),
+            }
+        }
+        assert!(parse_common_iso(b"2026-11-24T15:04:05Z").is_some());
+        assert!(parse_common_iso(b"2026-11-24 15:04:05").is_some());
     }
 
     #[test]
