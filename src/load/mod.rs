@@ -470,6 +470,7 @@ struct TimeCtx<'a> {
     cfg: &'a SourceConfig,
     headers: Vec<String>,
     zone: Zone,
+    offsets: std::cell::RefCell<time::DayOffsets>,
 }
 
 impl TimeCtx<'_> {
@@ -507,7 +508,7 @@ impl TimeCtx<'_> {
         }
         let date_only = matches!(stamp, Stamp::Date(_));
         Ok(Some(Moment {
-            at: self.zone.resolve(stamp),
+            at: self.offsets.borrow_mut().resolve(&self.zone, stamp),
             date_only,
         }))
     }
@@ -890,6 +891,7 @@ fn load_marketing(
         cfg: mc,
         headers: headers.clone(),
         zone,
+        offsets: Default::default(),
     };
     let empty = &mc.reading.empty;
     // Generous reservations: untouched pages cost no memory, while growing a full vector
@@ -1132,6 +1134,7 @@ fn load_crm(
         cfg: cc,
         headers: headers.clone(),
         zone,
+        offsets: Default::default(),
     };
     let empty = &cc.reading.empty;
     let mut crm_of = vec![u32::MAX; leads.len()];
@@ -1292,6 +1295,7 @@ fn fold_activities(
         cfg: ac,
         headers: headers.clone(),
         zone,
+        offsets: Default::default(),
     };
     let empty = &ac.reading.empty;
     let n = view.leads.len();

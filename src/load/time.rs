@@ -536,6 +536,64 @@ impl Zone {
     }
 }
 
+/// A memo of the UTC offset of local days, for one reader: most local days have one offset
+/// from midnight to midnight, and a time zone lookup costs more than reading the value.
+pub struct DayOffsets {
+    /// `(day since the Common Era, offset in seconds)` by day modulo the size; the offset is
+    /// [`MIXED`] for a day with a change of offset (read the slow way, SPEC rule 9).
+    slots: Vec<(i32, i32)>,
+}
+
+/// Marks a day whose offset changes within it.
+const MIXED: i32 = i32::MIN;
+/// Slots of the memo (a power of two): eleven years of days.
+const DAY_SLOTS: usize = 4096;
+
+impl Default for DayOffsets {
+    fn default() -> Self {
+        Self {
+            slots: vec![(i32::MIN, MIXED); DAY_SLOTS],
+        }
+    }
+}
+
+impl DayOffsets {
+    /// The instant a parsed stamp stands for, as [`Zone::resolve`] reads it.
+    #[inline]
+    pub fn resolve(&mut self, zone: &Zone, stamp: Stamp) -> i64 {
+        let local = match stamp {
+            Stamp::Instant(t) => return t,
+            Stamp::Local(l) => l,
+            Stamp::Date(d) => d.and_time(NaiveTime::MIN),
+        };
+        if zone.tz == Tz::UTC {
+            return local.and_utc().timestamp_micros();
+        }
+        let day = local.date().num_days_from_ce();
+        let slot = &mut self.slots[day as usize & (DAY_SLOTS - 1)];
+        if slot.0 != day {
+            *slot = (day, constant_offset(zone.tz, local.date()).unwrap_or(MIXED));
+        }
+        match slot.1 {
+            MIXED => zone.local_to_micros(local),
+            offset => local.and_utc().timestamp_micros() - i64::from(offset) * 1_000_000,
+        }
+    }
+}
+
+/// The offset (seconds east of UTC) in force all day long on a local date, if it does not
+/// change that day (zones change offset at most once a day).
+fn constant_offset(tz: Tz, date: NaiveDate) -> Option<i32> {
+    use chrono::LocalResult;
+    let at = |t: NaiveTime| match tz.offset_from_local_datetime(&date.and_time(t)) {
+        LocalResult::Single(o) => Some(o.fix().local_minus_utc()),
+        _ => None,
+    };
+    let first = at(NaiveTime::MIN)?;
+    let last = at(NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)?)?;
+    (first == last).then_some(first)
+}
+
 /// RFC 3339 in UTC with `Z`, with a fraction only when there is one.
 pub fn format_utc(micros: i64) -> String {
     let Some(t) = chrono::DateTime::from_timestamp_micros(micros) else {
@@ -597,6 +655,36 @@ mod tests {
         }
         assert!(parse_common_iso(b"2026-11-24T15:04:05Z").is_some());
         assert!(parse_common_iso(b"2026-11-24 15:04:05").is_some());
+    }
+
+    #[test]
+    fn memoized_day_offsets_resolve_as_the_zone_does() {
+        // Every 17 minutes over two years (two DST changes each), in zones with changes at
+        // 02:00, at midnight and on the half hour, read through the memo and directly.
+        for tz in [
+            chrono_tz::America::New_York,
+            chrono_tz::America::Santiago,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Europe::Berlin,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::UTC,
+        ] {
+            let zone = Zone::new(tz);
+            let mut memo = DayOffsets::default();
+            let start = NaiveDate::from_ymd_opt(2025, 1, 1)
+                .unwrap()
+                .and_time(NaiveTime::MIN);
+            for i in 0..(2 * 366 * 24 * 60 / 17) {
+                let local = start + chrono::Duration::minutes(17 * i);
+                for stamp in [Stamp::Local(local), Stamp::Date(local.date())] {
+                    assert_eq!(
+                        memo.resolve(&zone, stamp),
+                        zone.resolve(stamp),
+                        "{tz} {stamp:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
