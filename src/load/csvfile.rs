@@ -51,6 +51,14 @@ pub struct CsvFile {
     auto_encoding: bool,
 }
 
+/// A file cut for two threads, or left whole.
+pub enum Split {
+    /// The first chunk and the second (boxed: a reader is large).
+    Two(CsvFile, Box<CsvFile>),
+    /// The file, unread: it cannot be cut.
+    Whole(CsvFile),
+}
+
 /// Counts of one file's records.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RecordCounts {
@@ -422,27 +430,23 @@ impl CsvFile {
         self.data_len as usize
     }
 
-    /// Split the data into two chunks at the first line break after the middle, for two
-    /// threads. `None` when the file is transcoded (offsets would not be file offsets) or small.
+    /// Split the data into two chunks at the first line break after `share` of it (between
+    /// 0.05 and 0.95), for two threads. [`Split::Whole`] gives the file back, unread, when it is
+    /// transcoded (offsets would not be file offsets), small, or has no clean line break near
+    /// the cut.
     ///
-    /// No pass over the first half is needed to find the split: if the line break lies inside
-    /// a quoted field, the first chunk ends inside a record, which
+    /// No pass over the first chunk is needed to find the cut: if the line break lies inside a
+    /// quoted field, the first chunk ends inside a record, which
     /// [`for_each_row_torn`](Self::for_each_row_torn) reports so the caller reads the file
     /// whole. The second chunk counts lines from 1; add the first chunk's end line minus one.
-    pub fn split_in_two(self) -> Result<Option<(CsvFile, CsvFile)>> {
-        self.split_at_share(0.5)
-    }
-
-    /// Like [`split_in_two`](Self::split_in_two), with the first chunk holding about `share`
-    /// of the data (between 0.05 and 0.95).
-    pub fn split_at_share(self, share: f64) -> Result<Option<(CsvFile, CsvFile)>> {
+    pub fn split_at_share(self, share: f64) -> Result<Split> {
         use std::io::{Seek, SeekFrom};
         if self.decoding != Decoding::Utf8 {
-            return Ok(None);
+            return Ok(Split::Whole(self));
         }
         let len = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         if len <= self.data_start + (1 << 16) {
-            return Ok(None);
+            return Ok(Split::Whole(self));
         }
         let share = share.clamp(0.05, 0.95);
         let mid = self.data_start + ((len - self.data_start) as f64 * share) as u64;
@@ -479,16 +483,16 @@ impl CsvFile {
             .map(|i| start + i)
             .find(|&p| !blank_before(p) && full_width_after(p))
         else {
-            return Ok(None);
+            return Ok(Split::Whole(self));
         };
         let boundary = from + nl as u64 + 1;
         if boundary >= len {
-            return Ok(None);
+            return Ok(Split::Whole(self));
         }
         let first_line = self.reader.line();
         let head = self.chunk(self.data_start, boundary, first_line, false)?;
         let tail = self.chunk(boundary, len, 1, true)?;
-        Ok(Some((head, tail)))
+        Ok(Split::Two(head, Box::new(tail)))
     }
 
     fn chunk(&self, start: u64, end: u64, line: u64, is_final: bool) -> Result<CsvFile> {

@@ -21,7 +21,7 @@ use rustc_hash::FxHashMap;
 
 use crate::config::{AsOfSetting, Config, Reading, Source, SourceConfig};
 use crate::rules::Definition;
-use csvfile::{CsvFile, Decoding, RecordCounts, Row, RowFate};
+use csvfile::{CsvFile, Decoding, RecordCounts, Row, RowFate, Split};
 use keys::KeyTable;
 use text::{EmptySpellings, KeyProblem, normalize_key};
 use time::{DateOrder, OrderHint, Stamp, StampError, Zone};
@@ -468,7 +468,6 @@ impl TimeColumn {
 
 struct TimeCtx<'a> {
     cfg: &'a SourceConfig,
-    headers: Vec<String>,
     zone: Zone,
     offsets: std::cell::RefCell<time::DayOffsets>,
 }
@@ -480,7 +479,7 @@ impl TimeCtx<'_> {
             Ok(s) => s,
             Err(StampError::Invalid) => return Ok(None),
             Err(StampError::NeedsOrder) => {
-                col.order = Some(scan_order(self.cfg, col.idx, &self.headers[col.idx], v)?);
+                col.order = Some(scan_order(self.cfg, col.idx, &col.header, v)?);
                 match time::parse(v, col.order) {
                     Ok(s) => s,
                     Err(_) => return Ok(None),
@@ -494,7 +493,7 @@ impl TimeCtx<'_> {
                     Some(prev) if prev != o => bail!(
                         "`{}`: column `{}` mixes month-first and day-first dates (`{v}` is {}); set date_order under [{}] and fix the other values",
                         self.cfg.path.display(),
-                        self.headers[col.idx],
+                        col.header,
                         if o == DateOrder::Dmy {
                             "day-first"
                         } else {
@@ -886,10 +885,8 @@ fn load_marketing(
     let mql_col = optional_column(&file, mc, "mql")?;
     let mut created_col = time_column(&file, mc, "created_at", false)?;
     let created_idx = created_col.as_ref().map(|c| c.idx);
-    let headers = file.headers().to_vec();
     let ctx = TimeCtx {
         cfg: mc,
-        headers: headers.clone(),
         zone,
         offsets: Default::default(),
     };
@@ -924,7 +921,7 @@ fn load_marketing(
                         return Ok(RowFate::Skipped(format!(
                             "unparsable handed_over_at `{}` in column `{}`; expected a timestamp such as 2026-03-02T09:00:00Z, 2026-03-02 09:00 or 03/02/2026 9:00 AM",
                             text::shown(v),
-                            headers[handover_col.idx]
+                            handover_col.header
                         )));
                     }
                 },
@@ -1002,9 +999,11 @@ fn load_marketing(
 /// Fold the pass over the next chunk of the marketing file into `a`, as if one pass had read
 /// both: ids stay in first-seen order, and a key seen in both keeps the row SPEC rule 1 picks
 /// over all its rows (the earliest handoff, ties to the first chunk). `false` (and `a` left as
-/// it was) when the chunks settled a column's day/month order differently.
+/// it was) when the first chunk ended inside a record or the chunks settled a column's
+/// day/month order differently.
 fn merge_marketing(a: &mut MarketingPass, b: MarketingPass) -> Result<bool> {
-    let agree = a.handover_col.agrees_with(&b.handover_col)
+    let agree = !a.torn
+        && a.handover_col.agrees_with(&b.handover_col)
         && optional_agrees(&a.created_col, &b.created_col)
         && a.slot_cols
             .iter()
@@ -1129,10 +1128,8 @@ fn load_crm(
     let mut assigned_col = time_column(&file, cc, "assigned_at", false)?;
     let mut disp_at_col = time_column(&file, cc, "disposition_at", false)?;
     let mut first_col = time_column(&file, cc, "first_touch_at", false)?;
-    let headers = file.headers().to_vec();
     let ctx = TimeCtx {
         cfg: cc,
-        headers: headers.clone(),
         zone,
         offsets: Default::default(),
     };
@@ -1290,10 +1287,8 @@ fn fold_activities(
             ac.path.display()
         );
     }
-    let headers = file.headers().to_vec();
     let ctx = TimeCtx {
         cfg: ac,
-        headers: headers.clone(),
         zone,
         offsets: Default::default(),
     };
@@ -1315,7 +1310,7 @@ fn fold_activities(
                 None => {
                     return Ok(RowFate::Skipped(format!(
                         "empty at in column `{}`",
-                        headers[at_col.idx]
+                        at_col.header
                     )));
                 }
                 Some(v) => match ctx.parse(&mut at_col, v)? {
@@ -1324,7 +1319,7 @@ fn fold_activities(
                         return Ok(RowFate::Skipped(format!(
                             "unparsable at `{}` in column `{}`; expected a timestamp such as 2026-03-02T09:00:00Z, 2026-03-02 09:00 or 03/02/2026 9:00 AM",
                             text::shown(v),
-                            headers[at_col.idx]
+                            at_col.header
                         )));
                     }
                 },
@@ -1420,23 +1415,25 @@ fn splits(cfg: &Config, file: &CsvFile) -> bool {
 
 /// Read a file in two chunks on two threads: `pass` over the first chunk (about `share` of the
 /// data) on this thread, after `beside`, and over the second chunk on another thread; then
-/// `merge` the second into the first. `beside` runs in any case; the file is read again in
-/// one piece (on this thread) when it cannot be split (transcoded, or no clean line break near
-/// the cut), when the cut fell inside a quoted field, when the second chunk failed (one pass
-/// may fail earlier, or not at all: the first chunk's reading of a column carries over), or
-/// when `merge` refuses.
+/// `merge` the second into the first. `beside` runs in any case. The file is read in one piece
+/// on this thread when it cannot be cut (transcoded, or no clean line break near the cut), and
+/// again in one piece when the second chunk failed (one pass may fail earlier, or not at all:
+/// the first chunk's reading of a column carries over) or `merge` refuses (the cut fell inside
+/// a quoted field, or the chunks read a column differently).
 fn in_two<T: Send, B>(
     file: CsvFile,
     share: f64,
     pass: impl Fn(CsvFile) -> Result<T> + Sync,
-    torn: impl Fn(&T) -> bool,
     merge: impl FnOnce(&mut T, T) -> Result<bool>,
-    whole: impl FnOnce() -> Result<CsvFile>,
+    reopen: impl FnOnce() -> Result<CsvFile>,
     beside: impl FnOnce() -> B,
 ) -> Result<(T, B)> {
-    let Some((head, tail)) = file.split_at_share(share)? else {
-        let done = beside();
-        return Ok((pass(whole()?)?, done));
+    let (head, tail) = match file.split_at_share(share)? {
+        Split::Two(head, tail) => (head, *tail),
+        Split::Whole(file) => {
+            let done = beside();
+            return Ok((pass(file)?, done));
+        }
     };
     let (a, b, done) = std::thread::scope(|s| {
         let tail_job = s.spawn(|| pass(tail));
@@ -1450,11 +1447,20 @@ fn in_two<T: Send, B>(
     // The first chunk is read exactly as one pass reads it: its error is the file's.
     let mut a = a?;
     if let Ok(b) = b {
-        if !torn(&a) && merge(&mut a, b)? {
+        if merge(&mut a, b)? {
             return Ok((a, done));
         }
     }
-    Ok((pass(whole()?)?, done))
+    Ok((pass(reopen()?)?, done))
+}
+
+/// A source's file, opened with the run's strictness and progress bar.
+fn open_source(
+    cfg: &Config,
+    src: &SourceConfig,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<CsvFile> {
+    Ok(CsvFile::open(src)?.strict(cfg.strict).progress(bar))
 }
 
 /// The marketing export, in two chunks when it is large.
@@ -1467,15 +1473,13 @@ fn read_marketing(
     warnings: &mut Vec<String>,
 ) -> Result<MarketingPass> {
     let mc = &cfg.marketing;
-    let whole = || -> Result<CsvFile> { Ok(CsvFile::open(mc)?.strict(cfg.strict).progress(bar)) };
     let mut m = if splits(cfg, &file) {
         in_two(
             file,
             0.5,
             |f| load_marketing(cfg, f, criteria, now),
-            |m| m.torn,
             merge_marketing,
-            whole,
+            || open_source(cfg, mc, bar),
             || (),
         )?
         .0
@@ -1531,15 +1535,13 @@ fn read_activities<B>(
     let ac = cfg.activities.as_ref().expect("activities configured");
     let mut warnings = Vec::new();
     encoding_warning(&file, Source::Activities, &mut warnings);
-    let whole = || -> Result<CsvFile> { Ok(CsvFile::open(ac)?.strict(cfg.strict).progress(bar)) };
     let (mut a, done) = if splits(cfg, &file) {
         in_two(
             file,
             share,
             |f| fold_activities(cfg, f, view, cutoff, now),
-            |a| a.torn,
             |a, b| Ok(merge_activities(a, b)),
-            whole,
+            || open_source(cfg, ac, bar),
             beside,
         )?
     } else {
@@ -1554,9 +1556,10 @@ fn read_activities<B>(
 }
 
 /// Fold the pass over the next chunk of the activity file into `a`; `false` (and `a` left as
-/// it was) when the chunks settled the day/month order of `at` differently.
+/// it was) when the first chunk ended inside a record or the chunks settled the day/month
+/// order of `at` differently.
 fn merge_activities(a: &mut ActivityPass, b: ActivityPass) -> bool {
-    if !a.at_col.agrees_with(&b.at_col) {
+    if a.torn || !a.at_col.agrees_with(&b.at_col) {
         return false;
     }
     a.at_col.merge(b.at_col);
@@ -1652,10 +1655,8 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
     let mut warnings = Vec::new();
     let bar = progress_bar(cfg);
     let bar = bar.as_ref();
-    let mfile = CsvFile::open(&cfg.marketing)?
-        .strict(cfg.strict)
-        .progress(bar);
-    let cfile = CsvFile::open(&cfg.crm)?.strict(cfg.strict).progress(bar);
+    let mfile = open_source(cfg, &cfg.marketing, bar)?;
+    let cfile = open_source(cfg, &cfg.crm, bar)?;
     let criteria = match def {
         Some(d) => resolve_criteria(d, &mfile, &cfile)?,
         None => CriteriaColumns::default(),
@@ -1673,7 +1674,7 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
             (c, w, None)
         }
         Some(ac) => {
-            let afile = CsvFile::open(ac)?.strict(cfg.strict).progress(bar);
+            let afile = open_source(cfg, ac, bar)?;
             let no_owners = Interner::default();
             let mut view = LeadsView {
                 keys: &m.keys,
