@@ -15,7 +15,9 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::common::{fixture, run, stderr, stdout};
+use crate::common::{
+    assert_no_panic, assert_orderly_exit, every_command, fixture, int, num, run, stderr, stdout,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -35,19 +37,6 @@ fn audit(config: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["audit", "--config", s(config), "--format", "json"];
     args.extend_from_slice(extra);
     run(&args)
-}
-
-/// No panic, whatever the outcome: no exit 101, no "panicked at", no death by signal.
-#[track_caller]
-fn assert_no_panic(out: &Output, what: &str) {
-    let err = stderr(out);
-    assert!(
-        out.status.code().is_some(),
-        "{what}: killed by a signal ({})\nstderr:\n{err}",
-        out.status
-    );
-    assert_ne!(out.status.code(), Some(101), "{what}: exit 101\n{err}");
-    assert!(!err.contains("panicked at"), "{what}: panicked\n{err}");
 }
 
 /// Text a terminal would act on: C0 controls other than newline and tab, DEL, C1 controls.
@@ -104,18 +93,15 @@ fn assert_json(out: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
 }
 
+/// Counts at `counts` are 0 and rates at `rates` are 0.0.
 #[track_caller]
-fn int(v: &Value, pointer: &str) -> i64 {
-    v.pointer(pointer)
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| panic!("{pointer}: expected an integer in\n{v:#}"))
-}
-
-#[track_caller]
-fn num(v: &Value, pointer: &str) -> f64 {
-    v.pointer(pointer)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("{pointer}: expected a number in\n{v:#}"))
+fn assert_zero(v: &Value, counts: &[&str], rates: &[&str]) {
+    for p in counts {
+        assert_eq!(int(v, p), 0, "{p}");
+    }
+    for p in rates {
+        assert_eq!(num(v, p), 0.0, "{p}");
+    }
 }
 
 /// `data_quality.skipped_rows` as (source, line, reason).
@@ -226,27 +212,26 @@ fn header_only_file_gives_zeros() {
     assert_eq!(int(&v, "/inputs/marketing/skipped"), 0);
     assert_eq!(int(&v, "/inputs/marketing/footer_lines"), 0);
     assert_eq!(int(&v, "/inputs/crm/rows"), 4);
-    for p in [
-        "/follow_up/handed_over",
-        "/follow_up/in_window",
-        "/follow_up/eligible",
-        "/follow_up/followed_up",
-        "/follow_up/breaches",
-        "/feedback/dispositioned",
-        "/ownership/unowned",
-        "/data_quality/marketing_without_crm",
-        "/data_quality/skipped_rows_total",
-    ] {
-        assert_eq!(int(&v, p), 0, "{p}");
-    }
-    for p in [
-        "/follow_up/follow_up_rate",
-        "/follow_up/sla_met_rate",
-        "/follow_up/breach_rate",
-        "/feedback/coverage",
-    ] {
-        assert_eq!(num(&v, p), 0.0, "{p}");
-    }
+    assert_zero(
+        &v,
+        &[
+            "/follow_up/handed_over",
+            "/follow_up/in_window",
+            "/follow_up/eligible",
+            "/follow_up/followed_up",
+            "/follow_up/breaches",
+            "/feedback/dispositioned",
+            "/ownership/unowned",
+            "/data_quality/marketing_without_crm",
+            "/data_quality/skipped_rows_total",
+        ],
+        &[
+            "/follow_up/follow_up_rate",
+            "/follow_up/sla_met_rate",
+            "/follow_up/breach_rate",
+            "/feedback/coverage",
+        ],
+    );
     assert!(
         v.pointer("/follow_up/hours_to_first_touch/median")
             .unwrap()
@@ -626,27 +611,26 @@ fn as_of_before_every_handover_gives_zeros_and_a_warning() {
     assert_eq!(v["as_of_source"], "flag");
     assert_eq!(int(&v, "/follow_up/handed_over"), 3);
     assert_eq!(int(&v, "/follow_up/in_window"), 3);
-    for p in [
-        "/follow_up/eligible",
-        "/follow_up/followed_up",
-        "/follow_up/within_sla",
-        "/follow_up/late",
-        "/follow_up/never",
-        "/follow_up/breaches",
-        "/feedback/eligible",
-        "/feedback/dispositioned",
-        "/ownership/unowned",
-    ] {
-        assert_eq!(int(&v, p), 0, "{p}");
-    }
-    for p in [
-        "/follow_up/follow_up_rate",
-        "/follow_up/sla_met_rate",
-        "/follow_up/breach_rate",
-        "/feedback/coverage",
-    ] {
-        assert_eq!(num(&v, p), 0.0, "{p}");
-    }
+    assert_zero(
+        &v,
+        &[
+            "/follow_up/eligible",
+            "/follow_up/followed_up",
+            "/follow_up/within_sla",
+            "/follow_up/late",
+            "/follow_up/never",
+            "/follow_up/breaches",
+            "/feedback/eligible",
+            "/feedback/dispositioned",
+            "/ownership/unowned",
+        ],
+        &[
+            "/follow_up/follow_up_rate",
+            "/follow_up/sla_met_rate",
+            "/follow_up/breach_rate",
+            "/feedback/coverage",
+        ],
+    );
     assert!(
         v.pointer("/follow_up/hours_to_first_touch/median")
             .unwrap()
@@ -727,31 +711,9 @@ fn no_bad_case_panics_in_any_command() {
     for case in cases {
         let config = case.join("handoff.toml");
         let c = s(&config);
-        let runs: [&[&str]; 6] = [
-            &["audit", "--config", c, "--format", "json"],
-            &["audit", "--config", c],
-            &["audit", "--config", c, "--strict"],
-            &["validate", "--config", c],
-            &["check", "--config", c],
-            &["explain", "a@bad.test", "--config", c],
-        ];
-        for args in runs {
-            let out = run(args);
-            let what = format!("handoff {}", args.join(" "));
-            assert_no_panic(&out, &what);
-            let code = out.status.code();
-            assert!(
-                matches!(code, Some(0..=2)),
-                "{what}: exit {code:?}\n{}",
-                stderr(&out)
-            );
-            if code == Some(2) {
-                let err = stderr(&out);
-                assert!(
-                    err.starts_with("handoff: error: ") || err.starts_with("handoff: problem: "),
-                    "{what}:\n{err}"
-                );
-            }
+        for args in every_command(c, "a@bad.test") {
+            let out = run(&args);
+            assert_orderly_exit(&out, &format!("handoff {}", args.join(" ")));
         }
     }
 }

@@ -91,3 +91,65 @@ pub fn generate(out: &Path, args: &[&str]) {
     let status = cmd.status().expect("cargo runs the generator");
     assert!(status.success(), "generator failed");
 }
+
+/// The integer at a JSON Pointer.
+#[track_caller]
+pub fn int(v: &Value, pointer: &str) -> i64 {
+    v.pointer(pointer)
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| panic!("{pointer}: expected an integer in\n{v:#}"))
+}
+
+/// The number at a JSON Pointer.
+#[track_caller]
+pub fn num(v: &Value, pointer: &str) -> f64 {
+    v.pointer(pointer)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("{pointer}: expected a number in\n{v:#}"))
+}
+
+/// Every command that reads a config: `audit` (JSON, table, `--strict`), `validate`, `check`
+/// and `explain KEY`.
+pub fn every_command<'a>(config: &'a str, key: &'a str) -> [Vec<&'a str>; 6] {
+    [
+        vec!["audit", "--config", config, "--format", "json"],
+        vec!["audit", "--config", config],
+        vec!["audit", "--config", config, "--strict"],
+        vec!["validate", "--config", config],
+        vec!["check", "--config", config],
+        vec!["explain", key, "--config", config],
+    ]
+}
+
+/// No panic, whatever the outcome: no exit 101, no "panicked at", no death by signal.
+#[track_caller]
+pub fn assert_no_panic(out: &Output, what: &str) {
+    let err = stderr(out);
+    assert!(
+        out.status.code().is_some(),
+        "{what}: killed by a signal ({})\nstderr:\n{err}",
+        out.status
+    );
+    assert_ne!(out.status.code(), Some(101), "{what}: exit 101\n{err}");
+    assert!(!err.contains("panicked at"), "{what}: panicked\n{err}");
+}
+
+/// An orderly end: no panic, exit 0, 1 or 2, and exit 2 with a `handoff: error:` (or
+/// `handoff: problem:`) message.
+#[track_caller]
+pub fn assert_orderly_exit(out: &Output, what: &str) {
+    assert_no_panic(out, what);
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0..=2)),
+        "{what}: exit {code:?}\n{}",
+        stderr(out)
+    );
+    if code == Some(2) {
+        let err = stderr(out);
+        assert!(
+            err.starts_with("handoff: error: ") || err.starts_with("handoff: problem: "),
+            "{what}:\n{err}"
+        );
+    }
+}

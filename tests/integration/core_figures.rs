@@ -8,24 +8,11 @@
 
 use serde_json::Value;
 
-use crate::common::{assert_close, audit_json, fixture};
+use crate::common::{assert_close, audit_json, fixture, int};
 
 /// `handoff audit --config fixtures/small/<case>/handoff.toml --format json [extra...]`.
 fn report(case: &str, extra: &[&str]) -> Value {
     audit_json(&fixture(&format!("small/{case}/handoff.toml")), extra)
-}
-
-/// The integer at a JSON Pointer.
-#[track_caller]
-fn int(v: &Value, pointer: &str) -> i64 {
-    v.pointer(pointer)
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| {
-            panic!(
-                "{pointer}: expected an integer, got {:?}",
-                v.pointer(pointer)
-            )
-        })
 }
 
 /// The string at a JSON Pointer.

@@ -1723,25 +1723,12 @@ fn regressions_replay() {
             replayed += 1;
             let config = path.join("handoff.toml");
             let c = config.to_str().unwrap();
-            let runs: [&[&str]; 6] = [
-                &["audit", "--config", c, "--format", "json"],
-                &["audit", "--config", c],
-                &["audit", "--config", c, "--strict"],
-                &["validate", "--config", c],
-                &["check", "--config", c],
-                &["explain", "a@x.test", "--config", c],
-            ];
-            for args in runs {
-                let out = crate::common::run(args);
-                let err = String::from_utf8_lossy(&out.stderr).into_owned();
-                let what = format!("{name}: handoff {}", args.join(" "));
-                assert!(out.status.code().is_some(), "{what}: killed by a signal");
-                assert_ne!(out.status.code(), Some(101), "{what}\n{err}");
-                assert!(!err.contains("panicked at"), "{what}\n{err}");
-                assert!(matches!(out.status.code(), Some(0..=2)), "{what}\n{err}");
-                if out.status.code() == Some(2) {
-                    assert!(err.starts_with("handoff: "), "{what}\n{err}");
-                }
+            for args in crate::common::every_command(c, "a@x.test") {
+                let out = crate::common::run(&args);
+                crate::common::assert_orderly_exit(
+                    &out,
+                    &format!("{name}: handoff {}", args.join(" ")),
+                );
             }
             let result = std::panic::catch_unwind(|| run_extreme(&config, None));
             assert!(result.is_ok(), "{name}: the in-process audit panicked");
