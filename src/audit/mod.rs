@@ -464,124 +464,59 @@ impl<'a> Auditor<'a> {
         let data = self.data;
         let cfg = self.cfg;
         let mut notes = self.warnings.clone();
-        let sla = cfg.audit.sla_micros;
         let n = data.leads.len();
 
-        let mut fu = Counts::default();
-        let mut elapsed_hours: Vec<f64> = Vec::new();
-        let mut calendar_hours: Vec<f64> = Vec::new();
-        let mut from_assignment: Vec<f64> = Vec::new();
-        let mut unassigned_hours: Vec<f64> = Vec::new();
-        let mut connection_hours: Vec<f64> = Vec::new();
-        let mut inactive_owner = 0u64;
-        let mut buckets = [0u64; 6];
-        let mut unowned = 0u64;
-        let mut unowned_breaches = 0u64;
-        let mut per_owner: FxHashMap<u32, Counts> = FxHashMap::default();
-        let mut months: BTreeMap<(i32, u32), Month> = BTreeMap::new();
-        let mut disp_counts: FxHashMap<u32, u64> = FxHashMap::default();
-        let mut reason_counts: FxHashMap<u32, u64> = FxHashMap::default();
-        let mut marketing_without_crm = 0u64;
-        let mut touches_before = 0u64;
+        // Every lead is tallied on its own: two threads take half the leads each.
         let n_crit = self.def.map_or(0, |d| d.criteria.len());
-        let mut failing = vec![0u64; n_crit];
-        let mut unparsable = vec![0u64; n_crit];
-        let mut crosstab: BTreeMap<(bool, bool, Verdict), u64> = BTreeMap::new();
-        let mut mism = Mismatches {
-            mql_not_ready: 0,
-            ready_not_mql: 0,
-            ready_rejected: 0,
-            not_ready_accepted: 0,
+        let tally_of = |range: std::ops::Range<usize>| {
+            let mut t = Tally::new(n_crit);
+            for lead in range {
+                t.add(self, lead);
+            }
+            t
         };
-        let mut ready_total = 0u64;
-        let (mut rejected, mut rejected_without_reason) = (0u64, 0u64);
-
-        for lead in 0..n {
-            let v = self.view(lead);
-            let crm = data.crm(lead);
-            if !crm.present {
-                marketing_without_crm += 1;
-            }
-            let handed = v.handover.is_some();
-            if handed && data.leads[lead].touched_before() {
-                touches_before += 1;
-            }
-            if let Some(ready) = v.ready {
-                ready_total += u64::from(ready);
-                for (c, o) in v.outcomes.iter().enumerate() {
-                    if *o == Outcome::Unparsable {
-                        unparsable[c] += 1;
-                    }
-                    if handed && !ready && !o.holds() {
-                        failing[c] += 1;
-                    }
-                }
-                *crosstab.entry((handed, ready, v.verdict)).or_default() += 1;
-                mism.mql_not_ready += u64::from(handed && !ready);
-                mism.ready_not_mql += u64::from(!handed && ready);
-                mism.ready_rejected += u64::from(ready && v.verdict == Verdict::Rejected);
-                mism.not_ready_accepted += u64::from(!ready && v.verdict == Verdict::Accepted);
-            }
-            let Some(h) = v.handover else { continue };
-            fu.handed_over += 1;
-            let (y, m) = self.zone().month_of(h);
-            let month = months.entry((y, m)).or_insert_with(|| Month {
-                month: format!("{y:04}-{m:02}"),
-                handed_over: 0,
-                eligible: 0,
-                followed_up: 0,
-                breaches: 0,
-                dispositioned: 0,
-                mql_not_ready: 0,
-            });
-            month.handed_over += 1;
-            month.mql_not_ready += u64::from(v.ready == Some(false));
-            if v.status == SlaStatus::InWindow {
-                fu.in_window += 1;
-                continue;
-            }
-            let dispositioned = v.verdict != Verdict::None;
-            let c = Counts::of(&v, dispositioned);
-            fu.add(&c);
-            month.eligible += 1;
-            month.followed_up += c.followed_up;
-            month.breaches += c.breaches;
-            month.dispositioned += c.dispositioned;
-            let hours = |micros: i64| micros as f64 / MICROS_PER_HOUR as f64;
-            if let (Some(e), Some(t)) = (v.elapsed, v.first_touch) {
-                elapsed_hours.push(hours(e));
-                if self.clocks.is_some() {
-                    calendar_hours.push(hours(t - h));
-                }
-            }
-            if let Some(a) = crm.assigned_at {
-                unassigned_hours.push(hours(self.elapsed(v.owner, h, a.max(h))));
-                if let Some(t) = v.first_touch.filter(|&t| t >= a) {
-                    from_assignment.push(hours(self.elapsed(v.owner, a.max(h), t)));
-                }
-            }
-            if let Some(c) = self.first_connection(lead) {
-                connection_hours.push(hours(self.elapsed(v.owner, h, c)));
-            }
-            inactive_owner += u64::from(v.inactive);
-            buckets[bucket(v.elapsed, sla)] += 1;
-            if v.unowned {
-                unowned += 1;
-                unowned_breaches += c.breaches;
-            } else {
-                per_owner.entry(v.owner).or_default().add(&c);
-            }
-            if v.verdict == Verdict::Rejected {
-                rejected += 1;
-                rejected_without_reason += u64::from(crm.reason == 0);
-            }
-            if crm.present && crm.disposition != 0 {
-                *disp_counts.entry(crm.disposition).or_default() += 1;
-                if v.verdict == Verdict::Rejected && crm.reason != 0 {
-                    *reason_counts.entry(crm.reason).or_default() += 1;
-                }
-            }
-        }
+        let mid = n / 2;
+        let tally = if cfg.threads > 1 && n >= PARALLEL_MIN_LEADS {
+            std::thread::scope(|s| {
+                let second = s.spawn(|| tally_of(mid..n));
+                let mut t = tally_of(0..mid);
+                // A tally thread only reads: it cannot fail but by a bug, which the join
+                // passes on as the panic it is.
+                t.merge(
+                    second
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                );
+                t
+            })
+        } else {
+            tally_of(0..n)
+        };
+        let Tally {
+            fu,
+            mut elapsed_hours,
+            mut calendar_hours,
+            mut from_assignment,
+            mut unassigned_hours,
+            mut connection_hours,
+            inactive_owner,
+            buckets,
+            unowned,
+            unowned_breaches,
+            per_owner,
+            months,
+            disp_counts,
+            reason_counts,
+            marketing_without_crm,
+            touches_before,
+            failing,
+            unparsable,
+            crosstab,
+            mism,
+            ready_total,
+            rejected,
+            rejected_without_reason,
+        } = tally;
 
         let eligible = fu.eligible;
         let rate = |x: u64| {
@@ -855,6 +790,247 @@ fn day_span(days: f64) -> i64 {
 }
 
 /// Tallies for one group of eligible handoffs.
+/// Leads tallied with one thread under [`Auditor::report`]'s parallel path.
+const PARALLEL_MIN_LEADS: usize = 100_000;
+
+/// What the report counts over leads, for a range of them.
+struct Tally {
+    fu: Counts,
+    elapsed_hours: Vec<f64>,
+    calendar_hours: Vec<f64>,
+    from_assignment: Vec<f64>,
+    unassigned_hours: Vec<f64>,
+    connection_hours: Vec<f64>,
+    inactive_owner: u64,
+    buckets: [u64; 6],
+    unowned: u64,
+    unowned_breaches: u64,
+    per_owner: FxHashMap<u32, Counts>,
+    months: BTreeMap<(i32, u32), Month>,
+    disp_counts: FxHashMap<u32, u64>,
+    reason_counts: FxHashMap<u32, u64>,
+    marketing_without_crm: u64,
+    touches_before: u64,
+    failing: Vec<u64>,
+    unparsable: Vec<u64>,
+    crosstab: BTreeMap<(bool, bool, Verdict), u64>,
+    mism: Mismatches,
+    ready_total: u64,
+    rejected: u64,
+    rejected_without_reason: u64,
+}
+
+impl Tally {
+    fn new(n_crit: usize) -> Self {
+        Self {
+            fu: Counts::default(),
+            elapsed_hours: Vec::new(),
+            calendar_hours: Vec::new(),
+            from_assignment: Vec::new(),
+            unassigned_hours: Vec::new(),
+            connection_hours: Vec::new(),
+            inactive_owner: 0,
+            buckets: [0; 6],
+            unowned: 0,
+            unowned_breaches: 0,
+            per_owner: FxHashMap::default(),
+            months: BTreeMap::new(),
+            disp_counts: FxHashMap::default(),
+            reason_counts: FxHashMap::default(),
+            marketing_without_crm: 0,
+            touches_before: 0,
+            failing: vec![0; n_crit],
+            unparsable: vec![0; n_crit],
+            crosstab: BTreeMap::new(),
+            mism: Mismatches {
+                mql_not_ready: 0,
+                ready_not_mql: 0,
+                ready_rejected: 0,
+                not_ready_accepted: 0,
+            },
+            ready_total: 0,
+            rejected: 0,
+            rejected_without_reason: 0,
+        }
+    }
+
+    /// Count one lead.
+    fn add(&mut self, au: &Auditor, lead: usize) {
+        let data = au.data;
+        let sla = au.cfg.audit.sla_micros;
+        let Tally {
+            fu,
+            elapsed_hours,
+            calendar_hours,
+            from_assignment,
+            unassigned_hours,
+            connection_hours,
+            inactive_owner,
+            buckets,
+            unowned,
+            unowned_breaches,
+            per_owner,
+            months,
+            disp_counts,
+            reason_counts,
+            marketing_without_crm,
+            touches_before,
+            failing,
+            unparsable,
+            crosstab,
+            mism,
+            ready_total,
+            rejected,
+            rejected_without_reason,
+        } = self;
+        let v = au.view(lead);
+        let crm = data.crm(lead);
+        if !crm.present {
+            *marketing_without_crm += 1;
+        }
+        let handed = v.handover.is_some();
+        if handed && data.leads[lead].touched_before() {
+            *touches_before += 1;
+        }
+        if let Some(ready) = v.ready {
+            *ready_total += u64::from(ready);
+            for (c, o) in v.outcomes.iter().enumerate() {
+                if *o == Outcome::Unparsable {
+                    unparsable[c] += 1;
+                }
+                if handed && !ready && !o.holds() {
+                    failing[c] += 1;
+                }
+            }
+            *crosstab.entry((handed, ready, v.verdict)).or_default() += 1;
+            mism.mql_not_ready += u64::from(handed && !ready);
+            mism.ready_not_mql += u64::from(!handed && ready);
+            mism.ready_rejected += u64::from(ready && v.verdict == Verdict::Rejected);
+            mism.not_ready_accepted += u64::from(!ready && v.verdict == Verdict::Accepted);
+        }
+        let Some(h) = v.handover else { return };
+        fu.handed_over += 1;
+        let (y, m) = au.zone().month_of(h);
+        let month = months.entry((y, m)).or_insert_with(|| Month {
+            month: format!("{y:04}-{m:02}"),
+            handed_over: 0,
+            eligible: 0,
+            followed_up: 0,
+            breaches: 0,
+            dispositioned: 0,
+            mql_not_ready: 0,
+        });
+        month.handed_over += 1;
+        month.mql_not_ready += u64::from(v.ready == Some(false));
+        if v.status == SlaStatus::InWindow {
+            fu.in_window += 1;
+            return;
+        }
+        let dispositioned = v.verdict != Verdict::None;
+        let c = Counts::of(&v, dispositioned);
+        fu.add(&c);
+        month.eligible += 1;
+        month.followed_up += c.followed_up;
+        month.breaches += c.breaches;
+        month.dispositioned += c.dispositioned;
+        let hours = |micros: i64| micros as f64 / MICROS_PER_HOUR as f64;
+        if let (Some(e), Some(t)) = (v.elapsed, v.first_touch) {
+            elapsed_hours.push(hours(e));
+            if au.clocks.is_some() {
+                calendar_hours.push(hours(t - h));
+            }
+        }
+        if let Some(a) = crm.assigned_at {
+            unassigned_hours.push(hours(au.elapsed(v.owner, h, a.max(h))));
+            if let Some(t) = v.first_touch.filter(|&t| t >= a) {
+                from_assignment.push(hours(au.elapsed(v.owner, a.max(h), t)));
+            }
+        }
+        if let Some(c) = au.first_connection(lead) {
+            connection_hours.push(hours(au.elapsed(v.owner, h, c)));
+        }
+        *inactive_owner += u64::from(v.inactive);
+        buckets[bucket(v.elapsed, sla)] += 1;
+        if v.unowned {
+            *unowned += 1;
+            *unowned_breaches += c.breaches;
+        } else {
+            per_owner.entry(v.owner).or_default().add(&c);
+        }
+        if v.verdict == Verdict::Rejected {
+            *rejected += 1;
+            *rejected_without_reason += u64::from(crm.reason == 0);
+        }
+        if crm.present && crm.disposition != 0 {
+            *disp_counts.entry(crm.disposition).or_default() += 1;
+            if v.verdict == Verdict::Rejected && crm.reason != 0 {
+                *reason_counts.entry(crm.reason).or_default() += 1;
+            }
+        }
+    }
+
+    /// Fold in the tally of the leads after these. Lists of hours are sorted before use, so
+    /// their order does not matter.
+    fn merge(&mut self, o: Tally) {
+        self.fu.handed_over += o.fu.handed_over;
+        self.fu.in_window += o.fu.in_window;
+        self.fu.add(&o.fu);
+        self.elapsed_hours.extend(o.elapsed_hours);
+        self.calendar_hours.extend(o.calendar_hours);
+        self.from_assignment.extend(o.from_assignment);
+        self.unassigned_hours.extend(o.unassigned_hours);
+        self.connection_hours.extend(o.connection_hours);
+        self.inactive_owner += o.inactive_owner;
+        for (x, y) in self.buckets.iter_mut().zip(o.buckets) {
+            *x += y;
+        }
+        self.unowned += o.unowned;
+        self.unowned_breaches += o.unowned_breaches;
+        for (owner, c) in o.per_owner {
+            self.per_owner.entry(owner).or_default().add(&c);
+        }
+        for (key, m) in o.months {
+            match self.months.get_mut(&key) {
+                None => {
+                    self.months.insert(key, m);
+                }
+                Some(x) => {
+                    x.handed_over += m.handed_over;
+                    x.eligible += m.eligible;
+                    x.followed_up += m.followed_up;
+                    x.breaches += m.breaches;
+                    x.dispositioned += m.dispositioned;
+                    x.mql_not_ready += m.mql_not_ready;
+                }
+            }
+        }
+        for (d, c) in o.disp_counts {
+            *self.disp_counts.entry(d).or_default() += c;
+        }
+        for (r, c) in o.reason_counts {
+            *self.reason_counts.entry(r).or_default() += c;
+        }
+        self.marketing_without_crm += o.marketing_without_crm;
+        self.touches_before += o.touches_before;
+        for (x, y) in self.failing.iter_mut().zip(o.failing) {
+            *x += y;
+        }
+        for (x, y) in self.unparsable.iter_mut().zip(o.unparsable) {
+            *x += y;
+        }
+        for (k, c) in o.crosstab {
+            *self.crosstab.entry(k).or_default() += c;
+        }
+        self.mism.mql_not_ready += o.mism.mql_not_ready;
+        self.mism.ready_not_mql += o.mism.ready_not_mql;
+        self.mism.ready_rejected += o.mism.ready_rejected;
+        self.mism.not_ready_accepted += o.mism.not_ready_accepted;
+        self.ready_total += o.ready_total;
+        self.rejected += o.rejected;
+        self.rejected_without_reason += o.rejected_without_reason;
+    }
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
     handed_over: u64,
