@@ -1111,6 +1111,119 @@ struct CrmPass {
     log: PassLog,
 }
 
+/// CRM rows read and waiting for their keys to be looked up in the marketing table. A row's
+/// lookup lands far from the last one: a batch of lookups issued together overlap their cache
+/// misses, where one lookup a row would wait for each in turn.
+#[derive(Default)]
+struct CrmBatch {
+    /// The rows' key, owner, disposition, reason and criterion values, end to end.
+    text: String,
+    /// Where each row's values lie in `text`: key, owner, disposition, reason, then one per
+    /// criterion slot.
+    spans: Vec<std::ops::Range<usize>>,
+    rows: Vec<PendingCrm>,
+}
+
+/// One CRM row of a [`CrmBatch`].
+struct PendingCrm {
+    /// Its first span in [`CrmBatch::spans`].
+    first_span: usize,
+    assigned: Option<Moment>,
+    first_touch: Option<Moment>,
+}
+
+impl CrmBatch {
+    /// Rows looked up together.
+    const ROWS: usize = 16;
+
+    fn push<'a>(
+        &mut self,
+        key: &'a str,
+        fields: [&'a str; 3],
+        slots: impl Iterator<Item = &'a str>,
+        assigned: Option<Moment>,
+        first_touch: Option<Moment>,
+    ) {
+        let first_span = self.spans.len();
+        for v in [key].into_iter().chain(fields).chain(slots) {
+            let start = self.text.len();
+            self.text.push_str(v);
+            self.spans.push(start..self.text.len());
+        }
+        self.rows.push(PendingCrm {
+            first_span,
+            assigned,
+            first_touch,
+        });
+    }
+
+    /// Value `i` of a row (0: key, 1-3: owner, disposition, reason, 4 on: criterion slots).
+    fn value(&self, row: &PendingCrm, i: usize) -> &str {
+        &self.text[self.spans[row.first_span + i].clone()]
+    }
+}
+
+/// What the CRM pass builds.
+struct CrmState {
+    crm_of: Vec<u32>,
+    crm_only: KeyTable,
+    recs: Vec<CrmRec>,
+    interners: Vec<SlotValues>,
+    slot_cols: Vec<Option<TimeColumn>>,
+    values: Vec<u32>,
+    owners: Interner,
+    dispositions: Interner,
+    reasons: Interner,
+}
+
+impl CrmState {
+    /// Look a batch's keys up, then keep the first row of each key, in file order.
+    fn settle(&mut self, batch: &mut CrmBatch, leads: &KeyTable, ctx: &TimeCtx<'_>) -> Result<()> {
+        let mut found = [None; CrmBatch::ROWS];
+        for (f, row) in found.iter_mut().zip(&batch.rows) {
+            *f = leads.get(batch.value(row, 0));
+        }
+        for (row, found) in batch.rows.iter().zip(found) {
+            let new = match found {
+                Some(lead) => {
+                    let slot = &mut self.crm_of[lead as usize];
+                    let new = *slot == u32::MAX;
+                    if new {
+                        *slot = self.recs.len() as u32;
+                    }
+                    new
+                }
+                None => self.crm_only.get_or_insert(batch.value(row, 0)).1,
+            };
+            if !new {
+                continue;
+            }
+            self.recs.push(CrmRec {
+                present: true,
+                owner: self.owners.intern(batch.value(row, 1)),
+                disposition: self.dispositions.intern(batch.value(row, 2)),
+                reason: self.reasons.intern(batch.value(row, 3)),
+                assigned_at: row.assigned.map(|t| t.at),
+                first_touch: row.first_touch,
+            });
+            for (slot, store) in self.interners.iter_mut().enumerate() {
+                let tc = &mut self.slot_cols[slot];
+                let id = store.store(batch.value(row, 4 + slot), |v| {
+                    Ok(match tc {
+                        Some(c) => ctx.parse(c, v)?.map(|m| m.at),
+                        None => None,
+                    })
+                })?;
+                self.values.push(id);
+            }
+        }
+        batch.text.clear();
+        batch.spans.clear();
+        batch.rows.clear();
+        Ok(())
+    }
+}
+
 fn load_crm(
     cfg: &Config,
     file: CsvFile,
@@ -1134,21 +1247,22 @@ fn load_crm(
         offsets: Default::default(),
     };
     let empty = &cc.reading.empty;
-    let mut crm_of = vec![u32::MAX; leads.len()];
-    let mut crm_only = KeyTable::default();
-    let mut recs: Vec<CrmRec> = Vec::with_capacity(reservation(file.byte_len()).0);
-    let mut interners: Vec<SlotValues> = criteria
-        .crm_time
-        .iter()
-        .map(|&t| SlotValues::new(t))
-        .collect();
-    let mut slot_cols = slot_time_columns(&file, cc, &criteria.crm, &criteria.crm_time);
-    let mut values: Vec<u32> = Vec::new();
-    let (mut owners, mut dispositions, mut reasons) = (
-        Interner::default(),
-        Interner::default(),
-        Interner::default(),
-    );
+    let mut state = CrmState {
+        crm_of: vec![u32::MAX; leads.len()],
+        crm_only: KeyTable::default(),
+        recs: Vec::with_capacity(reservation(file.byte_len()).0),
+        interners: criteria
+            .crm_time
+            .iter()
+            .map(|&t| SlotValues::new(t))
+            .collect(),
+        slot_cols: slot_time_columns(&file, cc, &criteria.crm, &criteria.crm_time),
+        values: Vec::new(),
+        owners: Interner::default(),
+        dispositions: Interner::default(),
+        reasons: Interner::default(),
+    };
+    let mut batch = CrmBatch::default();
     let mut log = PassLog::new(now);
     log.warnings.extend(file.take_notes());
     let end = file.for_each_row_torn(
@@ -1163,38 +1277,12 @@ fn load_crm(
             for t in [assigned, disp_at, first].into_iter().flatten() {
                 log.latest.see(t.at);
             }
-            let new = match leads.get(&key) {
-                Some(lead) => {
-                    let slot = &mut crm_of[lead as usize];
-                    let new = *slot == u32::MAX;
-                    if new {
-                        *slot = recs.len() as u32;
-                    }
-                    new
-                }
-                None => crm_only.get_or_insert(&key).1,
-            };
-            if !new {
-                return Ok(RowFate::Loaded);
-            }
             let clean = |i: Option<usize>| i.and_then(|i| empty.clean(row.get(i))).unwrap_or("");
-            recs.push(CrmRec {
-                present: true,
-                owner: owners.intern(clean(owner_col)),
-                disposition: dispositions.intern(clean(disp_col)),
-                reason: reasons.intern(clean(reason_col)),
-                assigned_at: assigned.map(|t| t.at),
-                first_touch: first,
-            });
-            for (slot, &col) in criteria.crm.iter().enumerate() {
-                let tc = &mut slot_cols[slot];
-                let id = interners[slot].store(clean(Some(col)), |v| {
-                    Ok(match tc {
-                        Some(c) => ctx.parse(c, v)?.map(|m| m.at),
-                        None => None,
-                    })
-                })?;
-                values.push(id);
+            let fields = [clean(owner_col), clean(disp_col), clean(reason_col)];
+            let slots = criteria.crm.iter().map(|&col| clean(Some(col)));
+            batch.push(&key, fields, slots, assigned, first);
+            if batch.rows.len() == CrmBatch::ROWS {
+                state.settle(&mut batch, leads, &ctx)?;
             }
             Ok(RowFate::Loaded)
         },
@@ -1206,6 +1294,18 @@ fn load_crm(
             })
         },
     )?;
+    state.settle(&mut batch, leads, &ctx)?;
+    let CrmState {
+        crm_of,
+        crm_only,
+        recs,
+        interners,
+        slot_cols: _,
+        values,
+        owners,
+        dispositions,
+        reasons,
+    } = state;
     log.counts = end.counts;
     log.invalid_utf8 = end.invalid_utf8;
     time_warnings(
@@ -1789,9 +1889,9 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
 /// Time to read a byte of the CRM export (a lookup far from the last one and a record kept for
 /// nearly every row) against a byte of the activity export (whose rows mostly meet leads met a
 /// few rows before), measured on generated data at 1M leads: it sets how much of the activity
-/// file the thread that also reads the CRM gets (a third there), so that both threads end
+/// file the thread that also reads the CRM gets (about 36% there), so that both threads end
 /// together.
-const CRM_WEIGHT: f64 = 2.5;
+const CRM_WEIGHT: f64 = 2.0;
 
 /// A touch's instant for first-touch purposes: a date-only touch on the handover's own local day
 /// counts at the handover instant (SPEC "Timestamps").
