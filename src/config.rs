@@ -418,6 +418,11 @@ impl TouchRules {
         activity_owner: &str,
         lead_owner: &str,
     ) -> bool {
+        self.is_touch_row(ty, subject) && self.owner_agrees(activity_owner, lead_owner)
+    }
+
+    /// What the activity row alone says: a touch type, and not excluded.
+    pub fn is_touch_row(&self, ty: Option<&str>, subject: &str) -> bool {
         if !self.is_touch_type(ty) {
             return false;
         }
@@ -432,14 +437,17 @@ impl TouchRules {
                 return false;
             }
         }
-        if self.owner_only {
-            let same = activity_owner.eq_ignore_ascii_case(lead_owner)
-                || activity_owner.to_lowercase() == lead_owner.to_lowercase();
-            if lead_owner.is_empty() || !same {
-                return false;
-            }
-        }
         true
+    }
+
+    /// Whether the activity's owner passes `owner_only` (always, when it is off).
+    pub fn owner_agrees(&self, activity_owner: &str, lead_owner: &str) -> bool {
+        if !self.owner_only {
+            return true;
+        }
+        let same = activity_owner.eq_ignore_ascii_case(lead_owner)
+            || activity_owner.to_lowercase() == lead_owner.to_lowercase();
+        !lead_owner.is_empty() && same
     }
 
     /// Whether an activity type (trimmed) is a touch type.

@@ -1357,6 +1357,110 @@ struct ActivityPass {
     at_col: TimeColumn,
 }
 
+/// Activity rows read and waiting for their keys to be looked up in the marketing table, a
+/// batch at a time (see [`CrmBatch`]): when the export is in date order, each row's lead is
+/// far from the last one's.
+#[derive(Default)]
+struct ActivityBatch {
+    /// Keys and (with `owner_only`) the activities' owners, end to end.
+    text: String,
+    rows: Vec<PendingActivity>,
+}
+
+/// One activity row of an [`ActivityBatch`].
+struct PendingActivity {
+    key: std::ops::Range<usize>,
+    owner: std::ops::Range<usize>,
+    at: Moment,
+    /// A touch type, not excluded (SPEC rule 3), before `owner_only`.
+    touch: bool,
+    /// Its outcome is a connection.
+    connected: bool,
+}
+
+impl ActivityBatch {
+    /// Rows looked up together.
+    const ROWS: usize = 16;
+
+    fn push(&mut self, key: &str, owner: &str, at: Moment, touch: bool, connected: bool) {
+        let mut span = |v: &str| {
+            let start = self.text.len();
+            self.text.push_str(v);
+            start..self.text.len()
+        };
+        let (key, owner) = (span(key), span(owner));
+        self.rows.push(PendingActivity {
+            key,
+            owner,
+            at,
+            touch,
+            connected,
+        });
+    }
+}
+
+/// Per lead, what one chunk of the activity file says.
+struct TouchState {
+    first: Vec<i64>,
+    first_conn: Vec<i64>,
+    before: Vec<bool>,
+    unknown: KeyTable,
+}
+
+impl TouchState {
+    /// Look a batch's keys up, then fold its rows in, in file order.
+    fn settle(
+        &mut self,
+        batch: &mut ActivityBatch,
+        view: &LeadsView<'_>,
+        touch: &crate::config::TouchRules,
+        cutoff: i64,
+        zone: &Zone,
+    ) {
+        let mut found = [None; ActivityBatch::ROWS];
+        for (f, row) in found.iter_mut().zip(&batch.rows) {
+            *f = view.keys.get(&batch.text[row.key.clone()]);
+        }
+        for (row, found) in batch.rows.iter().zip(found) {
+            let Some(id) = found else {
+                self.unknown.get_or_insert(&batch.text[row.key.clone()]);
+                continue;
+            };
+            let id = id as usize;
+            if row.at.at > cutoff || !row.touch {
+                continue;
+            }
+            let Some(handover) = view.leads[id].handover() else {
+                continue;
+            };
+            // The lead's owner is one more lookup a row: only when `owner_only` asks for it
+            // (the CRM is read beside the activities otherwise, and `view` has no CRM rows).
+            if touch.owner_only {
+                let lead_owner = match view.crm_of[id] {
+                    u32::MAX => "",
+                    i => view.owners.get(view.crm[i as usize].owner),
+                };
+                if !touch.owner_agrees(&batch.text[row.owner.clone()], lead_owner) {
+                    continue;
+                }
+            }
+            let eff = effective_touch(row.at, handover, zone);
+            if eff >= handover {
+                if eff < self.first[id] {
+                    self.first[id] = eff;
+                }
+                if row.connected && eff < self.first_conn[id] {
+                    self.first_conn[id] = eff;
+                }
+            } else {
+                self.before[id] = true;
+            }
+        }
+        batch.text.clear();
+        batch.rows.clear();
+    }
+}
+
 fn fold_activities(
     cfg: &Config,
     file: CsvFile,
@@ -1394,10 +1498,13 @@ fn fold_activities(
     };
     let empty = &ac.reading.empty;
     let n = view.leads.len();
-    let mut first = vec![i64::MAX; n];
-    let mut first_conn = vec![i64::MAX; if outcome_col.is_some() { n } else { 0 }];
-    let mut before = vec![false; n];
-    let mut unknown = KeyTable::default();
+    let mut state = TouchState {
+        first: vec![i64::MAX; n],
+        first_conn: vec![i64::MAX; if outcome_col.is_some() { n } else { 0 }],
+        before: vec![false; n],
+        unknown: KeyTable::default(),
+    };
+    let mut batch = ActivityBatch::default();
     let mut log = PassLog::new(now);
     log.warnings.extend(file.take_notes());
     let end = file.for_each_row_torn(
@@ -1425,50 +1532,19 @@ fn fold_activities(
                 },
             };
             log.latest.see(at.at);
-            let Some(id) = view.keys.get(&key) else {
-                unknown.get_or_insert(&key);
-                return Ok(RowFate::Loaded);
-            };
-            let id = id as usize;
-            if at.at > cutoff {
-                return Ok(RowFate::Loaded);
-            }
-            let Some(handover) = view.leads[id].handover() else {
-                return Ok(RowFate::Loaded);
-            };
+            // What the row says on its own; what it means needs its lead (after the lookup).
             let ty = type_col
                 .map(|i| row.get(i))
                 .filter(|t| !empty.is_empty_value(t));
-            // The lead's owner is one more lookup a row: only when `owner_only` asks for it
-            // (the CRM is read beside the activities otherwise, and `view` has no CRM rows).
-            let lead_owner = match touch.owner_only {
-                false => "",
-                true => match view.crm_of[id] {
-                    u32::MAX => "",
-                    i => view.owners.get(view.crm[i as usize].owner),
-                },
-            };
-            if !touch.is_touch(ty, row.opt(subject_col), row.opt(owner_col), lead_owner) {
-                return Ok(RowFate::Loaded);
-            }
-            let eff = effective_touch(at, handover, &zone);
-            if eff >= handover {
-                if eff < first[id] {
-                    first[id] = eff;
-                }
-                if let Some(oc) = outcome_col {
-                    let outcome = row.get(oc);
-                    if eff < first_conn[id]
-                        && touch
-                            .connected
-                            .iter()
-                            .any(|c| c.eq_ignore_ascii_case(outcome))
-                    {
-                        first_conn[id] = eff;
-                    }
-                }
-            } else {
-                before[id] = true;
+            let touch_row = touch.is_touch_row(ty, row.opt(subject_col));
+            let connected = outcome_col.is_some_and(|oc| {
+                let outcome = row.get(oc);
+                touch.connected.iter().any(|c| c.eq_ignore_ascii_case(outcome))
+            });
+            let owner = if touch.owner_only { row.opt(owner_col) } else { "" };
+            batch.push(&key, owner, at, touch_row, connected);
+            if batch.rows.len() == ActivityBatch::ROWS {
+                state.settle(&mut batch, view, touch, cutoff, &zone);
             }
             Ok(RowFate::Loaded)
         },
@@ -1480,6 +1556,13 @@ fn fold_activities(
             })
         },
     )?;
+    state.settle(&mut batch, view, touch, cutoff, &zone);
+    let TouchState {
+        first,
+        first_conn,
+        before,
+        unknown,
+    } = state;
     log.counts = end.counts;
     log.invalid_utf8 = end.invalid_utf8;
     Ok(ActivityPass {
