@@ -1179,10 +1179,12 @@ struct CrmState {
 impl CrmState {
     /// Look a batch's keys up, then keep the first row of each key, in file order.
     fn settle(&mut self, batch: &mut CrmBatch, leads: &KeyTable, ctx: &TimeCtx<'_>) -> Result<()> {
-        let mut found = [None; CrmBatch::ROWS];
-        for (f, row) in found.iter_mut().zip(&batch.rows) {
-            *f = leads.get(batch.value(row, 0));
+        let mut keys = [""; CrmBatch::ROWS];
+        for (k, row) in keys.iter_mut().zip(&batch.rows) {
+            *k = batch.value(row, 0);
         }
+        let mut found = [None; CrmBatch::ROWS];
+        leads.get_batch(&keys[..batch.rows.len()], &mut found);
         for (row, found) in batch.rows.iter().zip(found) {
             let new = match found {
                 Some(lead) => {
@@ -1417,10 +1419,12 @@ impl TouchState {
         cutoff: i64,
         zone: &Zone,
     ) {
-        let mut found = [None; ActivityBatch::ROWS];
-        for (f, row) in found.iter_mut().zip(&batch.rows) {
-            *f = view.keys.get(&batch.text[row.key.clone()]);
+        let mut keys = [""; ActivityBatch::ROWS];
+        for (k, row) in keys.iter_mut().zip(&batch.rows) {
+            *k = &batch.text[row.key.clone()];
         }
+        let mut found = [None; ActivityBatch::ROWS];
+        view.keys.get_batch(&keys[..batch.rows.len()], &mut found);
         for (row, found) in batch.rows.iter().zip(found) {
             let Some(id) = found else {
                 self.unknown.get_or_insert(&batch.text[row.key.clone()]);
