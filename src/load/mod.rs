@@ -1036,8 +1036,24 @@ fn merge_marketing(a: &mut MarketingPass, b: MarketingPass) -> Result<bool> {
         .zip(interners)
         .map(|(mine, theirs)| mine.absorb(theirs))
         .collect::<Result<Vec<_>>>()?;
+    // The second chunk's keys are looked up a batch at a time before any is inserted: the
+    // lookups' cache misses overlap, and the inserts then find their slots in cache. (The
+    // chunk's keys are distinct: an insert cannot change another lookup's answer.)
+    const BATCH: usize = 16;
+    let mut known = [None; BATCH];
     for (tid, lead) in leads.iter().enumerate() {
-        let (id, new) = a.keys.get_or_insert(keys.key(tid as u32));
+        if tid % BATCH == 0 {
+            let mut batch = [""; BATCH];
+            let n = BATCH.min(leads.len() - tid);
+            for (i, k) in batch[..n].iter_mut().enumerate() {
+                *k = keys.key((tid + i) as u32);
+            }
+            a.keys.get_batch(&batch[..n], &mut known);
+        }
+        let (id, new) = match known[tid % BATCH] {
+            Some(id) => (id, false),
+            None => a.keys.get_or_insert(keys.key(tid as u32)),
+        };
         let id = id as usize;
         if new {
             a.leads.push(*lead);
