@@ -1992,9 +1992,9 @@ pub fn load(cfg: &Config, def: Option<&Definition>) -> Result<Dataset> {
 /// Time to read a byte of the CRM export (a lookup far from the last one and a record kept for
 /// nearly every row) against a byte of the activity export (whose rows mostly meet leads met a
 /// few rows before), measured on generated data at 1M leads: it sets how much of the activity
-/// file the thread that also reads the CRM gets (about 36% there), so that both threads end
+/// file the thread that also reads the CRM gets (about 39% there), so that both threads end
 /// together.
-const CRM_WEIGHT: f64 = 2.0;
+const CRM_WEIGHT: f64 = 1.6;
 
 /// A touch's instant for first-touch purposes: a date-only touch on the handover's own local day
 /// counts at the handover instant (SPEC "Timestamps").
