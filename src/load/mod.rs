@@ -86,6 +86,16 @@ pub enum SlotValues {
     },
 }
 
+/// A criterion value as read from a row, before it is known whether the row is the one its key
+/// is evaluated on.
+#[derive(Debug, Clone, Copy)]
+enum SlotRead {
+    /// An interned text, or an empty value (0).
+    Id(u32),
+    /// A timestamp slot's instant ([`UNREADABLE`] when it is not a timestamp).
+    Time(i64),
+}
+
 /// A present value that is not a timestamp.
 pub const UNREADABLE: i64 = i64::MIN + 1;
 
@@ -103,13 +113,25 @@ impl SlotValues {
 
     /// Store a cleaned value ("" for empty) and return its id.
     fn store(&mut self, v: &str, parse: impl FnOnce(&str) -> Result<Option<i64>>) -> Result<u32> {
+        let read = self.read(v, parse)?;
+        Ok(self.keep(read))
+    }
+
+    /// Read a cleaned value of a row, kept or not: text is interned and a timestamp parsed
+    /// on every row, so that a column's values, their first-seen order and its first
+    /// unreadable value come from every row, however the file was split for reading.
+    fn read(
+        &mut self,
+        v: &str,
+        parse: impl FnOnce(&str) -> Result<Option<i64>>,
+    ) -> Result<SlotRead> {
         match self {
-            SlotValues::Text(i) => Ok(i.intern(v)),
-            SlotValues::Time { times, bad_example } => {
+            SlotValues::Text(i) => Ok(SlotRead::Id(i.intern(v))),
+            SlotValues::Time { bad_example, .. } => {
                 if v.is_empty() {
-                    return Ok(0);
+                    return Ok(SlotRead::Id(0));
                 }
-                let t = match parse(v)? {
+                Ok(SlotRead::Time(match parse(v)? {
                     Some(t) => t,
                     None => {
                         if bad_example.is_none() {
@@ -117,29 +139,22 @@ impl SlotValues {
                         }
                         UNREADABLE
                     }
-                };
-                times.push(t);
-                Ok((times.len() - 1) as u32)
+                }))
             }
         }
     }
 
-    /// Read a cleaned value of a row that is not stored (a later row of a key): text is
-    /// interned and a timestamp parsed all the same, so that a column's values, their
-    /// first-seen order and its first unreadable value come from every row, however the file
-    /// was split for reading.
-    fn observe(&mut self, v: &str, parse: impl FnOnce(&str) -> Result<Option<i64>>) -> Result<()> {
-        match self {
-            SlotValues::Text(i) => {
-                i.intern(v);
+    /// The id of a value read from the row a key is evaluated on.
+    fn keep(&mut self, read: SlotRead) -> u32 {
+        match (self, read) {
+            (_, SlotRead::Id(id)) => id,
+            (SlotValues::Time { times, .. }, SlotRead::Time(t)) => {
+                times.push(t);
+                (times.len() - 1) as u32
             }
-            SlotValues::Time { bad_example, .. } => {
-                if !v.is_empty() && parse(v)?.is_none() && bad_example.is_none() {
-                    *bad_example = Some(v.to_string());
-                }
-            }
+            // `read` gives instants for timestamp slots only.
+            (SlotValues::Text(_), SlotRead::Time(_)) => 0,
         }
-        Ok(())
     }
 
     /// Fold in the same slot as read by the next chunk of the file; returns, per value id of
@@ -871,6 +886,71 @@ fn slot_time_columns(
         .collect()
 }
 
+/// Marketing rows read and waiting for their keys to be looked up and inserted, a batch at a
+/// time (see [`CrmBatch`]).
+#[derive(Default)]
+struct MarketingBatch {
+    /// The rows' keys, end to end.
+    text: String,
+    /// Per row: its key in `text`, its handoff instant, its first criterion value in `reads`.
+    rows: Vec<(std::ops::Range<usize>, Option<i64>, usize)>,
+    /// Criterion values of the rows, one per slot each.
+    reads: Vec<SlotRead>,
+}
+
+impl MarketingBatch {
+    /// Rows looked up together.
+    const ROWS: usize = 16;
+}
+
+/// The leads of the marketing file (or of a chunk of it) as its rows are settled.
+struct LeadState {
+    keys: KeyTable,
+    leads: Vec<Lead>,
+    values: Vec<u32>,
+    stride: usize,
+}
+
+impl LeadState {
+    /// Look a batch's keys up, then insert them and keep, per key, the row SPEC rule 1 picks,
+    /// in file order.
+    fn settle(&mut self, batch: &mut MarketingBatch, interners: &mut [SlotValues]) {
+        let mut keys = [""; MarketingBatch::ROWS];
+        for (k, row) in keys.iter_mut().zip(&batch.rows) {
+            *k = &batch.text[row.0.clone()];
+        }
+        let n = batch.rows.len();
+        let mut found = [None; MarketingBatch::ROWS];
+        self.keys.get_batch(&keys[..n], &mut found);
+        let stride = self.stride;
+        for ((key, handoff, first_read), found) in batch.rows.iter().zip(found) {
+            // A key met twice in the batch was not there when the batch was looked up.
+            let (id, new) = match found {
+                Some(id) => (id, false),
+                None => self.keys.get_or_insert(&batch.text[key.clone()]),
+            };
+            let id = id as usize;
+            if new {
+                self.leads.push(Lead::default());
+                self.values.resize(self.values.len() + stride, 0);
+            }
+            // SPEC rule 1: the earliest handoff row (ties: first in file order), else the first
+            // row. A key has a handover exactly when the row it is evaluated on is a handoff row.
+            let replace =
+                new || handoff.is_some_and(|t| self.leads[id].handover().is_none_or(|h| t < h));
+            if replace {
+                self.leads[id].handover = handoff.unwrap_or(NO_TIME);
+                for (slot, store) in interners.iter_mut().enumerate() {
+                    self.values[id * stride + slot] = store.keep(batch.reads[first_read + slot]);
+                }
+            }
+        }
+        batch.text.clear();
+        batch.rows.clear();
+        batch.reads.clear();
+    }
+}
+
 fn load_marketing(
     cfg: &Config,
     file: CsvFile,
@@ -895,16 +975,20 @@ fn load_marketing(
     // briefly holds two copies of it. Sized for the whole file, also in a chunk: the first
     // chunk's table takes in the second's keys, and must not grow while it does.
     let (estimate, key_bytes) = reservation(file_len(&mc.path));
-    let mut keys = KeyTable::with_capacity(estimate, key_bytes);
-    let mut leads: Vec<Lead> = Vec::with_capacity(estimate);
     let stride = criteria.marketing.len();
+    let mut state = LeadState {
+        keys: KeyTable::with_capacity(estimate, key_bytes),
+        leads: Vec::with_capacity(estimate),
+        values: Vec::with_capacity(estimate * stride),
+        stride,
+    };
     let mut interners: Vec<SlotValues> = criteria
         .marketing_time
         .iter()
         .map(|&t| SlotValues::new(t))
         .collect();
     let mut slot_cols = slot_time_columns(&file, mc, &criteria.marketing, &criteria.marketing_time);
-    let mut values: Vec<u32> = Vec::with_capacity(estimate * stride);
+    let mut batch = MarketingBatch::default();
     let mut log = PassLog::new(now);
     log.warnings.extend(file.take_notes());
     let end = file.for_each_row_torn(
@@ -940,35 +1024,25 @@ fn load_marketing(
                 log.latest.see(t.at);
             }
             let handoff = if flag { handover } else { None };
-            let (id, new) = keys.get_or_insert(&key);
-            let id = id as usize;
-            if new {
-                leads.push(Lead::default());
-                values.resize(values.len() + stride, 0);
-            }
-            // SPEC rule 1: the earliest handoff row (ties: first in file order), else the first
-            // row. A key has a handover exactly when the row it is evaluated on is a handoff row.
-            let replace =
-                new || handoff.is_some_and(|t| leads[id].handover().is_none_or(|h| t < h));
-            if replace {
-                leads[id].handover = handoff.unwrap_or(NO_TIME);
-            }
+            let first_read = batch.reads.len();
             for (slot, &col) in criteria.marketing.iter().enumerate() {
                 let v = empty.clean(row.get(col)).unwrap_or("");
                 let tc = &mut slot_cols[slot];
-                let parse = |v: &str| {
+                let read = interners[slot].read(v, |v| {
                     Ok(match tc {
                         // `created_at` read by `within_days`: the same value, parsed once.
                         Some(c) if Some(c.idx) == created_idx => created.map(|m| m.at),
                         Some(c) => ctx.parse(c, v)?.map(|m| m.at),
                         None => None,
                     })
-                };
-                if replace {
-                    values[id * stride + slot] = interners[slot].store(v, parse)?;
-                } else {
-                    interners[slot].observe(v, parse)?;
-                }
+                })?;
+                batch.reads.push(read);
+            }
+            let start = batch.text.len();
+            batch.text.push_str(&key);
+            batch.rows.push((start..batch.text.len(), handoff, first_read));
+            if batch.rows.len() == MarketingBatch::ROWS {
+                state.settle(&mut batch, &mut interners);
             }
             Ok(RowFate::Loaded)
         },
@@ -980,8 +1054,15 @@ fn load_marketing(
             })
         },
     )?;
+    state.settle(&mut batch, &mut interners);
     log.counts = end.counts;
     log.invalid_utf8 = end.invalid_utf8;
+    let LeadState {
+        keys,
+        leads,
+        values,
+        ..
+    } = state;
     Ok(MarketingPass {
         keys,
         leads,
