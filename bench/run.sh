@@ -2,6 +2,7 @@
 # Benchmark `handoff audit` against the same figures computed with DuckDB SQL.
 #
 #   bash bench/run.sh [--sizes 100000,1000000] [--runs 5] [--seed 1] [--no-duckdb] [--no-check]
+#                     [--shuffled]
 #
 # Builds handoff (release) and the data generator, generates each size into bench/out/leads-N,
 # installs the Python `duckdb` package into bench/out/venv, checks that every figure DuckDB
@@ -9,6 +10,8 @@
 # both tools in alternating runs (handoff, DuckDB, handoff, DuckDB, ...), measuring the wall
 # time and the peak RSS of each run (os.wait4 on the child process) and prints one Markdown table per size with the
 # medians and the ratios handoff/DuckDB, plus, with several sizes, how handoff scales.
+# --shuffled times a copy of each size whose activity rows are in random order (as in an export
+# sorted by date), in bench/out/leads-N-shuffled: the generator writes them about in lead order.
 # The tables also go to bench/out/results.md. See bench/README.md.
 set -euo pipefail
 
@@ -17,6 +20,7 @@ runs=5
 seed=1
 duckdb=1
 check=1
+shuffled=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --sizes) sizes="$2"; shift 2 ;;
@@ -27,6 +31,7 @@ while [[ $# -gt 0 ]]; do
         --seed=*) seed="${1#*=}"; shift ;;
         --no-duckdb) duckdb=0; shift ;;
         --no-check) check=0; shift ;;
+        --shuffled) shuffled=1; shift ;;
         -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -75,6 +80,29 @@ data_dir() {
         rm -rf "$dir"
         "$generate" --leads "$n" --seed "$seed" --out "$dir" >&2
         echo "seed $seed" > "$dir/.complete"
+    fi
+    if [[ $shuffled -eq 1 ]]; then
+        local sdir="$dir-shuffled"
+        if [[ ! -f "$sdir/.complete" || "$dir/.complete" -nt "$sdir/.complete" ]]; then
+            say "shuffling the activity rows of $dir into $sdir"
+            rm -rf "$sdir"
+            mkdir -p "$sdir"
+            for f in marketing.csv crm.csv handoff.toml sales-ready.toml; do
+                [[ -e "$dir/$f" ]] && ln -s "$dir/$f" "$sdir/$f"
+            done
+            python3 - "$dir/activities.csv" "$sdir/activities.csv" "$seed" <<'PY'
+import random, sys
+with open(sys.argv[1], "rb") as f:
+    header, *rows = f.read().split(b"\n")
+if rows and rows[-1] == b"":
+    rows.pop()
+random.Random(int(sys.argv[3])).shuffle(rows)
+with open(sys.argv[2], "wb") as f:
+    f.write(b"\n".join([header, *rows]) + b"\n")
+PY
+            echo "seed $seed" > "$sdir/.complete"
+        fi
+        dir="$sdir"
     fi
     printf '%s' "$dir"
 }
@@ -148,11 +176,12 @@ fi
 export BENCH_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" BENCH_NPROC="$(nproc)" BENCH_CPU="$cpu" \
     BENCH_MEM="$mem_gib" BENCH_LOAD_BEFORE="$load_before" BENCH_LOAD_AFTER="$load_after" \
     BENCH_COMMIT="$commit" BENCH_DUCKDB="${duckdb_version:-}" BENCH_RUNS="$runs" \
-    BENCH_OUT="$out" BENCH_SEED="$seed"
+    BENCH_OUT="$out" BENCH_SEED="$seed" BENCH_SHUFFLED="$shuffled"
 python3 - "$runs_tsv" <<'PY' | tee "$out/results.md"
 import csv, os, statistics, sys
 
 env = os.environ
+shuffled = env["BENCH_SHUFFLED"] == "1"
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 sizes = list(dict.fromkeys(int(r["size"]) for r in rows))
 
@@ -167,7 +196,7 @@ def med(n, tool, key):
 
 
 def inputs(n):
-    d = os.path.join(env["BENCH_OUT"], f"leads-{n}")
+    d = os.path.join(env["BENCH_OUT"], f"leads-{n}" + ("-shuffled" if shuffled else ""))
     total, parts = 0, []
     for name in ("marketing", "crm", "activities"):
         p = os.path.join(d, name + ".csv")
@@ -184,7 +213,8 @@ print(f"Machine: {env['BENCH_NPROC']} cores ({env['BENCH_CPU']}), {env['BENCH_ME
       f"load average (1/5/15 min) {env['BENCH_LOAD_BEFORE']} before the timed runs, "
       f"{env['BENCH_LOAD_AFTER']} after.  ")
 print(f"handoff {env['BENCH_COMMIT']}; DuckDB {env['BENCH_DUCKDB'] or '-'} (Python package, "
-      f"all cores); data generated with `--seed {env['BENCH_SEED']}`; "
+      f"all cores); data generated with `--seed {env['BENCH_SEED']}`"
+      + (", activity rows shuffled (`--shuffled`); " if shuffled else "; ")
       + (f"{env['BENCH_RUNS']} alternating runs per tool and size, medians shown.\n"
          if any(r["tool"] == "duckdb" for r in rows)
          else f"{env['BENCH_RUNS']} runs of handoff alone per size (`--no-duckdb`), medians shown.\n"))
