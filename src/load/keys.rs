@@ -118,7 +118,7 @@ impl KeyTable {
             let slot = self.slots[*h as usize & mask];
             if slot != 0 {
                 let at = ((slot & OFFSET_MASK) - 1) as usize;
-                std::hint::black_box(self.arena.get(at + HEAD));
+                std::hint::black_box(self.arena.get(at + HEAD).copied());
             }
         }
         for i in 0..n {
