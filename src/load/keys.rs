@@ -106,8 +106,19 @@ impl KeyTable {
     /// The ids of several keys (`found[i]` for `keys[i]`), their cache misses overlapped: every
     /// key's first slot is read before any is compared, and every candidate's arena entry
     /// before the comparisons that settle the answers.
-    pub fn get_batch<const N: usize>(&self, keys: &[&str], found: &mut [Option<u32>; N]) {
-        let n = keys.len().min(N);
+    /// Keys past the `N`th are not looked up.
+    pub fn get_batch<'k, const N: usize>(
+        &self,
+        keys: impl IntoIterator<Item = &'k str>,
+        found: &mut [Option<u32>; N],
+    ) {
+        let mut batch = [""; N];
+        let mut n = 0;
+        for (slot, k) in batch.iter_mut().zip(keys) {
+            *slot = k;
+            n += 1;
+        }
+        let keys = &batch[..n];
         let mask = self.slots.len() - 1;
         let mut hashes = [0u64; N];
         for (h, k) in hashes.iter_mut().zip(&keys[..n]) {
@@ -244,9 +255,8 @@ mod tests {
             .chain(keys.iter().take(5_000).cloned())
             .collect();
         for chunk in probes.chunks(16) {
-            let batch: Vec<&str> = chunk.iter().map(String::as_str).collect();
             let mut found = [None; 16];
-            t.get_batch(&batch, &mut found);
+            t.get_batch(chunk.iter().map(String::as_str), &mut found);
             for (i, k) in chunk.iter().enumerate() {
                 assert_eq!(found[i], reference.get(k).copied(), "{k}");
             }

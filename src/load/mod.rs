@@ -915,13 +915,9 @@ impl LeadState {
     /// Look a batch's keys up, then insert them and keep, per key, the row SPEC rule 1 picks,
     /// in file order.
     fn settle(&mut self, batch: &mut MarketingBatch, interners: &mut [SlotValues]) {
-        let mut keys = [""; MarketingBatch::ROWS];
-        for (k, row) in keys.iter_mut().zip(&batch.rows) {
-            *k = &batch.text[row.0.clone()];
-        }
-        let n = batch.rows.len();
         let mut found = [None; MarketingBatch::ROWS];
-        self.keys.get_batch(&keys[..n], &mut found);
+        let keys = batch.rows.iter().map(|r| &batch.text[r.0.clone()]);
+        self.keys.get_batch(keys, &mut found);
         let stride = self.stride;
         for ((key, handoff, first_read), found) in batch.rows.iter().zip(found) {
             // A key met twice in the batch was not there when the batch was looked up.
@@ -1124,12 +1120,9 @@ fn merge_marketing(a: &mut MarketingPass, b: MarketingPass) -> Result<bool> {
     let mut known = [None; BATCH];
     for (tid, lead) in leads.iter().enumerate() {
         if tid % BATCH == 0 {
-            let mut batch = [""; BATCH];
-            let n = BATCH.min(leads.len() - tid);
-            for (i, k) in batch[..n].iter_mut().enumerate() {
-                *k = keys.key((tid + i) as u32);
-            }
-            a.keys.get_batch(&batch[..n], &mut known);
+            let end = (tid + BATCH).min(leads.len());
+            a.keys
+                .get_batch((tid..end).map(|t| keys.key(t as u32)), &mut known);
         }
         let (id, new) = match known[tid % BATCH] {
             Some(id) => (id, false),
@@ -1276,12 +1269,8 @@ struct CrmState {
 impl CrmState {
     /// Look a batch's keys up, then keep the first row of each key, in file order.
     fn settle(&mut self, batch: &mut CrmBatch, leads: &KeyTable, ctx: &TimeCtx<'_>) -> Result<()> {
-        let mut keys = [""; CrmBatch::ROWS];
-        for (k, row) in keys.iter_mut().zip(&batch.rows) {
-            *k = batch.value(row, 0);
-        }
         let mut found = [None; CrmBatch::ROWS];
-        leads.get_batch(&keys[..batch.rows.len()], &mut found);
+        leads.get_batch(batch.rows.iter().map(|r| batch.value(r, 0)), &mut found);
         for (row, found) in batch.rows.iter().zip(found) {
             let new = match found {
                 Some(lead) => {
@@ -1516,12 +1505,9 @@ impl TouchState {
         cutoff: i64,
         zone: &Zone,
     ) {
-        let mut keys = [""; ActivityBatch::ROWS];
-        for (k, row) in keys.iter_mut().zip(&batch.rows) {
-            *k = &batch.text[row.key.clone()];
-        }
         let mut found = [None; ActivityBatch::ROWS];
-        view.keys.get_batch(&keys[..batch.rows.len()], &mut found);
+        let keys = batch.rows.iter().map(|r| &batch.text[r.key.clone()]);
+        view.keys.get_batch(keys, &mut found);
         for (row, found) in batch.rows.iter().zip(found) {
             let Some(id) = found else {
                 self.unknown.get_or_insert(&batch.text[row.key.clone()]);
